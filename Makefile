@@ -1,0 +1,47 @@
+# The README's two commands: `make demo` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the kiosk and its tests use: PortAudio for sound, a PulseAudio null sink that
+# plays in real time for the sync tests, Xvfb and xdotool to drive a real window.
+SYSTEM_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool xauth
+LINT_PATHS := kiosk tests bench content/build
+
+.PHONY: demo test lint check format bench sysdeps venv clean
+
+demo: .stamp-venv
+	$(BIN)/kiosk run --content content --windowed
+
+test: .stamp-sysdeps .stamp-venv lint
+	$(BIN)/python -m pytest -q
+
+lint: .stamp-venv
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
+
+format: .stamp-venv
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
+
+bench: .stamp-venv
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+sysdeps: .stamp-sysdeps
+venv: .stamp-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-run the install only when the project's requirements change.
+.stamp-venv: pyproject.toml $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+.stamp-sysdeps: Makefile
+	@sh install/sysdeps.sh $(SYSTEM_PACKAGES)
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .stamp-venv .stamp-sysdeps .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,278 @@
+"""Machine settings (``kiosk.yaml``): typed, defaulted, validated.
+
+Everything a technician may set on one kiosk lives here: the screen, sound, camera, languages,
+timeouts and paths. Every field has a default and a line of documentation, so
+``kiosk settings --defaults`` can print a complete, commented file. Reading a file reports an
+unknown key or a bad value as ``path:line: section.key: message``; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk import yamlsrc
+from kiosk.yamlsrc import LMap, Problem
+
+
+def _f(default: Any, doc: str) -> Any:
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"doc": doc})
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """The screen."""
+
+    fullscreen: bool = _f(True, "fill the whole screen (kiosk run --fullscreen forces it on)")
+    width: int = _f(1920, "window size in pixels when not fullscreen; fullscreen uses the screen's")
+    height: int = _f(1080, "window height in pixels when not fullscreen")
+    screen_width_mm: float = _f(
+        0.0, "visible width of the screen in millimetres; 0 = ask the display for its DPI"
+    )
+    fps: int = _f(60, "frame rate cap while something moves")
+    large_text: bool = _f(False, "start in large-text mode")
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Sound output."""
+
+    device: str = _f("", "output device name or index as PortAudio lists it; empty = default")
+    volume: float = _f(0.7, "volume at the start of each visit, 0.0-1.0")
+    volume_cap: float = _f(0.9, "the highest volume a visitor can choose, 0.0-1.0")
+    sample_rate: int = _f(48000, "output sample rate in Hz")
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """The frost mirror's camera."""
+
+    enabled: bool = _f(True, "offer the frost mirror when a camera is present")
+    device: str = _f("0", "camera index (0 = first) or a video file/still image for testing")
+    width: int = _f(640, "capture width in pixels")
+    height: int = _f(480, "capture height in pixels")
+    model: str = _f("frost", "style model name in the models folder (frost = the bundled one)")
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    """Languages offered to visitors."""
+
+    enabled: list[str] = _f([], "language codes offered, in order; empty = all of the collection")
+    default: str = _f("", "language a visit starts in; empty = the collection's default")
+
+
+@dataclass(frozen=True)
+class TimeoutSettings:
+    """How long the kiosk waits for a visitor."""
+
+    idle_s: float = _f(90.0, "seconds without a touch before asking 'still there?'")
+    countdown_s: float = _f(15.0, "seconds the 'still there?' countdown lasts")
+    long_press_s: float = _f(0.8, "seconds a finger must rest to count as a long press")
+
+
+@dataclass(frozen=True)
+class CaptionSettings:
+    """Captions under the clips."""
+
+    default_on: bool = _f(True, "captions are on at the start of each visit")
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """Where things are. Relative paths are relative to this settings file's folder."""
+
+    content: str = _f("content", "the collection folder (holds collection.yaml)")
+    releases: str = _f("/var/lib/kiosk/releases", "installed content releases (content packs)")
+    database: str = _f("/var/lib/kiosk/analytics.db", "visitor analytics database")
+    models: str = _f("models/onnx", "folder of ONNX style models and their manifests")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of one kiosk's settings."""
+
+    display: DisplaySettings = field(default_factory=DisplaySettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    languages: LanguageSettings = field(default_factory=LanguageSettings)
+    timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
+    captions: CaptionSettings = field(default_factory=CaptionSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    base_dir: Path = field(default=Path("."), compare=False, metadata={"internal": True})
+
+    def path(self, name: str) -> Path:
+        """A path setting resolved against the settings file's folder."""
+        value = Path(getattr(self.paths, name))
+        return value if value.is_absolute() else (self.base_dir / value)
+
+
+class SettingsError(Exception):
+    """One or more problems in a settings file."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _sections() -> dict[str, type]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Settings) if not f.metadata}
+
+
+def _check_value(expected: Any, value: Any) -> tuple[bool, Any]:
+    """Return (ok, converted) for one scalar or list field."""
+    origin = typing.get_origin(expected)
+    if origin is list:
+        (item_type,) = typing.get_args(expected)
+        if not isinstance(value, list):
+            return False, value
+        out = []
+        for item in value:
+            ok, conv = _check_value(item_type, item)
+            if not ok:
+                return False, value
+            out.append(conv)
+        return True, out
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(expected):
+            ok, conv = _check_value(option, value)
+            if ok:
+                return True, conv
+        return False, value
+    if expected is bool:
+        return isinstance(value, bool), value
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return ok, float(value) if ok else value
+    if expected is str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return True, str(value)
+        return isinstance(value, str), value
+    return False, value
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "audio.volume": (0.0, 1.0),
+    "audio.volume_cap": (0.0, 1.0),
+    "audio.sample_rate": (8000, 192000),
+    "display.fps": (10, 240),
+    "display.width": (160, 16384),
+    "display.height": (120, 16384),
+    "display.screen_width_mm": (0.0, 10000.0),
+    "camera.width": (16, 8192),
+    "camera.height": (16, 8192),
+    "timeouts.idle_s": (5.0, 86400.0),
+    "timeouts.countdown_s": (1.0, 600.0),
+    "timeouts.long_press_s": (0.2, 10.0),
+}
+
+
+def _type_name(t: Any) -> str:
+    if typing.get_origin(t) is list:
+        return f"a list of {_type_name(typing.get_args(t)[0])}"
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
+        t, str(t)
+    )
+
+
+def from_mapping(data: Any, path: Path, base_dir: Path | None = None) -> Settings:
+    """Build Settings from a parsed (line-aware) mapping, collecting every problem."""
+    problems: list[Problem] = []
+    if data is None:
+        data = LMap()
+        data.line, data.key_lines = 1, {}
+    if not isinstance(data, LMap):
+        raise SettingsError([Problem(path, 1, "settings must be a mapping of sections")])
+    sections = _sections()
+    built: dict[str, Any] = {}
+    for name, value in data.items():
+        line = data.line_of(name)
+        if name not in sections:
+            known = ", ".join(sections)
+            problems.append(Problem(path, line, f"{name}: unknown section (known: {known})"))
+            continue
+        cls = sections[name]
+        if value is None:
+            continue
+        if not isinstance(value, LMap):
+            problems.append(Problem(path, line, f"{name}: must be a mapping of settings"))
+            continue
+        hints = typing.get_type_hints(cls)
+        kwargs: dict[str, Any] = {}
+        for key, raw in value.items():
+            key_line = value.line_of(key)
+            dotted = f"{name}.{key}"
+            if key not in hints:
+                known = ", ".join(hints)
+                problems.append(Problem(path, key_line, f"{dotted}: unknown key (known: {known})"))
+                continue
+            ok, conv = _check_value(hints[key], raw)
+            if not ok:
+                problems.append(
+                    Problem(
+                        path, key_line, f"{dotted}: expected {_type_name(hints[key])}, got {raw!r}"
+                    )
+                )
+                continue
+            if dotted in _RANGES:
+                lo, hi = _RANGES[dotted]
+                if not lo <= conv <= hi:
+                    problems.append(
+                        Problem(path, key_line, f"{dotted}: {conv} is outside {lo}..{hi}")
+                    )
+                    continue
+            kwargs[key] = conv
+        built[name] = cls(**kwargs)
+    if problems:
+        raise SettingsError(problems)
+    return Settings(**built, base_dir=base_dir if base_dir is not None else path.parent)
+
+
+def load(path: Path | None) -> Settings:
+    """Read a settings file; None gives the defaults (paths relative to the current folder)."""
+    if path is None:
+        return Settings()
+    try:
+        data = yamlsrc.load(path)
+    except yamlsrc.YamlError as exc:
+        raise SettingsError([exc.problem]) from None
+    return from_mapping(data, path)
+
+
+def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
+    if isinstance(value, str):
+        return '""' if value == "" else f'"{value}"'
+    return str(value)
+
+
+def defaults_yaml() -> str:
+    """A complete settings file with every default and what it means."""
+    lines = [
+        "# White Road kiosk: machine settings (kiosk.yaml).",
+        "# Every key is optional; these are the defaults. Check a file with:",
+        "#   kiosk settings --check kiosk.yaml",
+        "",
+    ]
+    defaults = Settings()
+    for name, cls in _sections().items():
+        lines.append(f"# {(cls.__doc__ or '').strip()}")
+        lines.append(f"{name}:")
+        section = getattr(defaults, name)
+        for f in dataclasses.fields(cls):
+            lines.append(f"  # {f.metadata['doc']}")
+            lines.append(f"  {f.name}: {_yaml_scalar(getattr(section, f.name))}")
+        lines.append("")
+    return "\n".join(lines)
