@@ -185,3 +185,6 @@ def settings_cmd(defaults: bool, check: Path | None) -> None:
 def entry() -> None:
     """Run the command with the program name ``kiosk`` whatever the interpreter says."""
     main(prog_name="kiosk")
+
+
+# Commands that live beside the library they drive register here, one line each.
