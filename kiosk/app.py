@@ -1,219 +1,33 @@
-"""Composition root: settings -> content -> the scene loop.
+"""Composition root: settings -> content -> player -> the scene loop.
 
-Until the full visitor interface lands this shows a first, honest version of the exhibit: the
-collection's title and invitation in every language, the explorers as cards in chronological
-order, and each explorer's summary and key facts. Bad content never stops it: a collection that
-cannot be loaded shows a calm "temporarily unavailable" screen and the problems go to the log.
+``run_kiosk`` is the real kiosk on a screen; ``render_tour`` drives a scripted visit off-screen
+and writes a PNG of every scene in every language plus a contact sheet. Bad content never stops
+either: a collection that cannot be loaded shows a calm "temporarily unavailable" screen and the
+problems go to the log.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass
+import os
 from pathlib import Path
 
 import pygame
 
 from kiosk.content.loader import load_collection
-from kiosk.content.model import Collection, Explorer
+from kiosk.content.model import Collection
 from kiosk.settings import Settings
-from kiosk.ui import theme
+from kiosk.ui import i18n, theme
+from kiosk.ui.input import Gesture
+from kiosk.ui.loop import Loop
+from kiosk.ui.ports import PlayerPort, StillPlayer
+from kiosk.ui.scenes import Context, ExplorerScene, Transition
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class View:
-    """What is on screen: the home page, or one explorer (by slug)."""
-
-    lang: str
-    explorer: str | None = None
-
-
-def _wrap(text: str, fnt: pygame.font.Font, width: int) -> list[str]:
-    lines: list[str] = []
-    for para in text.split("\n"):
-        words, line = para.split(), ""
-        for word in words:
-            trial = f"{line} {word}".strip()
-            if fnt.size(trial)[0] <= width or not line:
-                line = trial
-            else:
-                lines.append(line)
-                line = word
-        lines.append(line)
-    return lines
-
-
-class Painter:
-    """Draws the placeholder scenes onto any surface (window or off-screen for ``tour``)."""
-
-    def __init__(self, collection: Collection | None, settings: Settings, size: tuple[int, int]):
-        self.collection = collection
-        self.size = size
-        self.metrics = theme.Metrics(size, settings.display.screen_width_mm)
-        th = collection.theme if collection else None
-        self.bg = theme.hex_rgb(th.background if th else "#0b1622")
-        self.surface_col = theme.hex_rgb(th.surface if th else "#13243a")
-        self.fg = theme.hex_rgb(th.text if th else "#f2f6fa")
-        self.accent = theme.hex_rgb(th.accent if th else "#9fd3ff")
-        self.portraits: dict[str, pygame.Surface] = {}
-        self.cards: list[tuple[pygame.Rect, str]] = []
-
-    def _portrait(self, explorer: Explorer, side: int) -> pygame.Surface | None:
-        key = f"{explorer.slug}:{side}"
-        if key not in self.portraits and explorer.portrait is not None:
-            try:
-                img = pygame.image.load(str(explorer.portrait))
-                self.portraits[key] = pygame.transform.smoothscale(img, (side, side))
-            except (pygame.error, OSError) as exc:
-                log.warning("portrait of %s cannot be shown: %s", explorer.slug, exc)
-                self.portraits[key] = pygame.Surface((0, 0))
-        surf = self.portraits.get(key)
-        return surf if surf is not None and surf.get_width() else None
-
-    def draw(self, surf: pygame.Surface, view: View) -> None:
-        surf.fill(self.bg)
-        if self.collection is None:
-            self._unavailable(surf)
-        elif view.explorer is None:
-            self._home(surf, self.collection, view.lang)
-        else:
-            self._explorer(surf, self.collection.explorer(view.explorer), view.lang)
-
-    def _text(
-        self,
-        surf: pygame.Surface,
-        text: str,
-        kind: str,
-        px: int,
-        pos: tuple[int, int],
-        colour: tuple[int, int, int] | None = None,
-        center: bool = False,
-    ) -> pygame.Rect:
-        img = theme.font(kind, px).render(text, True, colour or self.fg)
-        rect = img.get_rect(midtop=pos) if center else img.get_rect(topleft=pos)
-        surf.blit(img, rect)
-        return rect
-
-    def _unavailable(self, surf: pygame.Surface) -> None:
-        w, h = self.size
-        self._text(
-            surf,
-            "Экспозиция временно недоступна",
-            "sans-bold",
-            h // 16,
-            (w // 2, h // 3),
-            center=True,
-        )
-        self._text(
-            surf,
-            "The exhibit is temporarily unavailable",
-            "sans",
-            h // 22,
-            (w // 2, h // 3 + h // 10),
-            self.accent,
-            center=True,
-        )
-
-    def _home(self, surf: pygame.Surface, c: Collection, lang: str) -> None:
-        w, h = self.size
-        mm = self.metrics.mm
-        y = h // 14
-        self._text(surf, c.title.get(lang), "serif", h // 11, (w // 2, y), center=True)
-        y += h // 11 + h // 40
-        self._text(
-            surf, c.subtitle.get(lang), "sans", h // 30, (w // 2, y), self.accent, center=True
-        )
-        y += h // 12
-        others = [c.invitation.get(x) for x in c.languages if x != lang]
-        self._text(surf, c.invitation.get(lang), "sans-bold", h // 28, (w // 2, y), center=True)
-        if others:
-            self._text(
-                surf,
-                "  ·  ".join(others),
-                "sans",
-                h // 40,
-                (w // 2, y + h // 22),
-                self.accent,
-                center=True,
-            )
-        # Cards in the lower two thirds, within reach from a wheelchair.
-        n = max(1, len(c.explorers))
-        cols = min(n, 3 if w < h else 6)
-        rows = -(-n // cols)
-        gap = mm(6)
-        top = h // 3 + h // 12
-        card_w = (w - gap * (cols + 1)) // cols
-        card_h = min((h - top - gap * (rows + 1)) // rows, int(card_w * 1.45))
-        self.cards = []
-        for i, e in enumerate(c.explorers):
-            r, col = divmod(i, cols)
-            rect = pygame.Rect(
-                gap + col * (card_w + gap), top + gap + r * (card_h + gap), card_w, card_h
-            )
-            pygame.draw.rect(surf, self.surface_col, rect, border_radius=mm(3))
-            side = min(card_w - 2 * mm(4), card_h // 2)
-            portrait = self._portrait(e, side)
-            if portrait is not None:
-                surf.blit(portrait, portrait.get_rect(midtop=(rect.centerx, rect.top + mm(4))))
-            ty = rect.top + mm(4) + side + mm(3)
-            name_px = max(12, min(card_w // 11, h // 34))
-            for line in _wrap(e.name.get(lang), theme.font("sans-bold", name_px), card_w - mm(6)):
-                self._text(surf, line, "sans-bold", name_px, (rect.centerx, ty), center=True)
-                ty += int(name_px * 1.25)
-            self._text(
-                surf,
-                e.years(lang),
-                "sans",
-                int(name_px * 0.85),
-                (rect.centerx, ty + 4),
-                self.accent,
-                center=True,
-            )
-            self.cards.append((rect, e.slug))
-
-    def _explorer(self, surf: pygame.Surface, e: Explorer, lang: str) -> None:
-        w, h = self.size
-        mm = self.metrics.mm
-        margin = mm(12)
-        y = margin
-        self._text(surf, e.name.get(lang), "serif", h // 14, (margin, y))
-        y += h // 14 + mm(3)
-        self._text(surf, e.years(lang), "sans", h // 30, (margin, y), self.accent)
-        y += h // 30 + mm(8)
-        body_px = max(14, h // 38)
-        col_w = w - 2 * margin if w < h else int(w * 0.55)
-        fnt = theme.font("serif", body_px)
-        for line in _wrap(e.summary.get(lang), fnt, col_w):
-            self._text(surf, line, "serif", body_px, (margin, y))
-            y += int(body_px * 1.45)
-        y += mm(6)
-        fx = margin if w < h else margin + col_w + mm(16)
-        fy = y if w < h else margin + h // 14 + h // 30 + mm(11)
-        fact_w = w - fx - margin
-        small = max(12, h // 46)
-        for fact in e.facts:
-            self._text(surf, fact.date.display(lang), "sans-bold", small, (fx, fy), self.accent)
-            fy += int(small * 1.35)
-            for line in _wrap(fact.text.get(lang), theme.font("sans", small), fact_w):
-                self._text(surf, line, "sans", small, (fx, fy))
-                fy += int(small * 1.35)
-            fy += mm(3)
-        hint = {"ru": "Коснитесь, чтобы вернуться", "en": "Touch to go back"}.get(lang, "←")
-        self._text(
-            surf, hint, "sans", small, (w // 2, h - margin - small), self.accent, center=True
-        )
-
-    def hit(self, pos: tuple[int, int]) -> str | None:
-        for rect, slug in self.cards:
-            if rect.collidepoint(pos):
-                return slug
-        return None
-
-
-def _load(content_dir: Path) -> Collection | None:
+def load_for_show(content_dir: Path) -> Collection | None:
+    """The collection if it can be shown; None (with the problems logged) if not."""
     result = load_collection(content_dir)
     for p in result.errors:
         log.error("%s", p)
@@ -223,40 +37,50 @@ def _load(content_dir: Path) -> Collection | None:
     return result.collection
 
 
-def _languages(collection: Collection | None, settings: Settings) -> list[str]:
-    if collection is None:
-        return ["ru"]
+def languages(collection: Collection, settings: Settings) -> tuple[list[str], str]:
+    """The languages offered, and the one a visit starts in."""
     enabled = [x for x in settings.languages.enabled if x in collection.languages]
-    return enabled or list(collection.languages)
+    langs = enabled or list(collection.languages)
+    default = settings.languages.default or collection.default_language
+    return langs, default if default in langs else langs[0]
 
 
-def render_tour(
-    settings: Settings, content_dir: Path, out: Path, size: tuple[int, int], langs: list[str]
-) -> list[Path]:
-    """Write a PNG of every scene in every language; return the files written."""
-    import os
+def make_context(
+    collection: Collection, settings: Settings, player: PlayerPort, size: tuple[int, int]
+) -> Context:
+    langs, lang = languages(collection, settings)
+    return Context(
+        collection=collection,
+        settings=settings,
+        player=player,
+        size=size,
+        lang=lang,
+        languages=langs,
+        captions_on=settings.captions.default_on,
+        large_text=settings.display.large_text,
+        volume=min(settings.audio.volume, settings.audio.volume_cap),
+    )
 
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
+
+def draw_unavailable(surf: pygame.Surface) -> None:
+    w, h = surf.get_size()
+    surf.fill((11, 22, 34))
+    for i, lang in enumerate(("ru", "en")):
+        img = theme.font("sans-bold" if i == 0 else "sans", h // (16 + 6 * i)).render(
+            i18n.t(lang, "unavailable"), True, (242, 246, 250)
+        )
+        surf.blit(img, img.get_rect(center=(w // 2, h // 2 + i * h // 9)))
+
+
+def make_player(settings: Settings) -> PlayerPort:
+    """The real clip player, or a still picture when playback cannot start on this machine."""
     try:
-        collection = _load(content_dir)
-        painter = Painter(collection, settings, size)
-        out.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-        surf = pygame.Surface(size)
-        for lang in langs or _languages(collection, settings):
-            views = [View(lang)]
-            if collection is not None:
-                views += [View(lang, e.slug) for e in collection.explorers]
-            for view in views:
-                painter.draw(surf, view)
-                name = f"{lang}-{view.explorer or 'home'}.png"
-                pygame.image.save(surf, str(out / name))
-                written.append(out / name)
-        return written
-    finally:
-        pygame.quit()
+        from kiosk.media.player import create_player  # type: ignore[attr-defined,unused-ignore]
+
+        return create_player(settings)  # type: ignore[no-any-return,unused-ignore]
+    except Exception as exc:  # the exhibit still shows its texts and maps without clips
+        log.error("clip playback unavailable (%s); showing still pictures", exc)
+        return StillPlayer()
 
 
 def run_kiosk(
@@ -266,7 +90,7 @@ def run_kiosk(
     fullscreen: bool | None = None,
     max_seconds: float | None = None,
 ) -> int:
-    """The kiosk's main loop. Returns the process exit code."""
+    """The kiosk on a screen. Returns the process exit code."""
     pygame.display.init()
     pygame.font.init()
     full = settings.display.fullscreen if fullscreen is None else fullscreen
@@ -280,39 +104,117 @@ def run_kiosk(
         pygame.quit()
         return 3
     pygame.display.set_caption("White Road")
-    collection = _load(content_dir)
-    langs = _languages(collection, settings)
-    default = settings.languages.default or (collection.default_language if collection else "ru")
-    view = View(default if default in langs else langs[0])
-    painter = Painter(collection, settings, screen.get_size())
-    started = time.monotonic()
-    dirty = True
-    running = True
-    while running:
-        if max_seconds is not None and time.monotonic() - started > max_seconds:
-            break
-        # Block while nothing moves: an idle kiosk uses almost no CPU.
-        event = pygame.event.wait(500)
-        events = [event, *pygame.event.get()] if event.type != pygame.NOEVENT else []
-        for ev in events:
-            if ev.type == pygame.QUIT or (
-                ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE and not full
-            ):
-                running = False
-            elif ev.type == pygame.KEYDOWN and ev.key == pygame.K_l:
-                view.lang = langs[(langs.index(view.lang) + 1) % len(langs)]
-                dirty = True
-            elif ev.type == pygame.MOUSEBUTTONUP:
-                if view.explorer is None:
-                    view.explorer = painter.hit(ev.pos)
-                else:
-                    view.explorer = None
-                dirty = True
-            elif ev.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE):
-                dirty = True
-        if dirty:
-            painter.draw(screen, view)
-            pygame.display.flip()
-            dirty = False
-    pygame.quit()
+    pygame.mouse.set_visible(not full)
+    collection = load_for_show(content_dir)
+    if collection is None:
+        draw_unavailable(screen)
+        pygame.display.flip()
+        _wait_unavailable(max_seconds)
+        theme.release()
+        pygame.quit()
+        return 0
+    player = make_player(settings)
+    ctx = make_context(collection, settings, player, screen.get_size())
+    loop = Loop(ctx, screen)
+    try:
+        loop.run(max_seconds=max_seconds, fps=settings.display.fps)
+    finally:
+        player.close()
+        theme.release()
+        pygame.quit()
     return 0
+
+
+def _wait_unavailable(max_seconds: float | None) -> None:
+    import time
+
+    start = time.monotonic()
+    while max_seconds is None or time.monotonic() - start < max_seconds:
+        ev = pygame.event.wait(500)
+        if ev.type == pygame.QUIT:
+            return
+
+
+def render_tour(
+    settings: Settings, content_dir: Path, out: Path, size: tuple[int, int], langs: list[str]
+) -> list[Path]:
+    """Drive a scripted visit off-screen; write a PNG per scene and language and a contact sheet."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        surf = pygame.Surface(size)
+        collection = load_for_show(content_dir)
+        if collection is None:
+            draw_unavailable(surf)
+            path = out / "unavailable.png"
+            pygame.image.save(surf, str(path))
+            return [path]
+        written: list[Path] = []
+        for lang in langs or languages(collection, settings)[0]:
+            if lang not in collection.languages:
+                log.warning("language %s is not in the collection; skipped", lang)
+                continue
+            written += tour_language(collection, settings, surf, out, lang)
+        if written:
+            written.append(contact_sheet(written, out / "contact-sheet.png"))
+        return written
+    finally:
+        theme.release()
+        pygame.quit()
+
+
+def tour_language(
+    collection: Collection, settings: Settings, surf: pygame.Surface, out: Path, lang: str
+) -> list[Path]:
+    """One scripted visit in ``lang`` with time frozen, saving each scene it passes."""
+    clock = [0.0]
+    player = StillPlayer(at=8.0)
+    ctx = make_context(collection, settings, player, surf.get_size())
+    ctx.lang = lang
+    loop = Loop(ctx, surf, now=lambda: clock[0])
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        loop.draw()
+        path = out / f"{lang}-{name}.png"
+        pygame.image.save(surf, str(path))
+        shots.append(path)
+
+    shot("01-attract")
+    loop.go(Transition("gallery"))
+    ctx.lang = lang  # a visit starts in the default language; the tour shows each one
+    loop.scene.relayout()
+    shot("02-gallery")
+    for i, explorer in enumerate(collection.explorers):
+        loop.go(Transition("explorer", explorer.slug))
+        shot(f"{3 + i:02d}-{explorer.slug}")
+        if i == 0 and isinstance(loop.scene, ExplorerScene):
+            loop.scene.on_button("tab:facts")
+            shot(f"{3 + i:02d}-{explorer.slug}-facts")
+    clock[0] += settings.timeouts.idle_s + 1
+    loop.step([])
+    shot("99-still-there")
+    loop.handle_gesture(Gesture("tap", (1, 1)), clock[0])
+    player.close()
+    return shots
+
+
+def contact_sheet(paths: list[Path], target: Path, columns: int = 4) -> Path:
+    """All pictures small on one page, each with its file name, for a quick review."""
+    thumbs = [pygame.image.load(str(p)) for p in paths]
+    tw = 480
+    th = round(tw * thumbs[0].get_height() / thumbs[0].get_width())
+    label_h = 28
+    rows = -(-len(thumbs) // columns)
+    sheet = pygame.Surface((columns * (tw + 16) + 16, rows * (th + label_h + 16) + 16))
+    sheet.fill((20, 24, 30))
+    fnt = theme.font("sans", 18)
+    for i, (img, path) in enumerate(zip(thumbs, paths, strict=True)):
+        r, c = divmod(i, columns)
+        x, y = 16 + c * (tw + 16), 16 + r * (th + label_h + 16)
+        sheet.blit(pygame.transform.smoothscale(img, (tw, th)), (x, y))
+        sheet.blit(fnt.render(path.stem, True, (230, 230, 230)), (x, y + th + 4))
+    pygame.image.save(sheet, str(target))
+    return target

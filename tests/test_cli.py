@@ -137,11 +137,13 @@ def test_tour_writes_pictures(
     )
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.glob("*.png"))
-    assert names == [f"{lang}-{v}.png" for lang in ("en", "ru") for v in ("alpha", "beta", "home")]
+    scenes = ["01-attract", "02-gallery", "03-alpha", "03-alpha-facts", "04-beta", "99-still-there"]
+    expected = sorted(f"{lang}-{s}.png" for lang in ("en", "ru") for s in scenes)
+    assert names == sorted([*expected, "contact-sheet.png"])
     from PIL import Image
 
     w, h = (int(v) for v in size.split("x"))
-    img = Image.open(out / "ru-home.png")
+    img = Image.open(out / "ru-02-gallery.png")
     assert img.size == (w, h)
     assert len(img.getcolors(1 << 20) or []) > 50  # text and portraits were drawn, not a blank
 

@@ -288,7 +288,7 @@ class Loader:
             languages=languages,
             default_language=default_language,
             theme=theme,
-            masters=masters,
+            masters={k: v for k, v in masters.items() if v is not None},
             attract=tuple(attract),
             explorers=tuple(sorted(explorers, key=lambda e: e.sort_key)),
         )
@@ -339,7 +339,8 @@ class Loader:
                 r.error(raw.line_of(key), f"collection.theme.{key}: expected a colour like #0b1622")
         return Theme(**values)
 
-    def _masters(self, r: _Reader, data: LMap) -> dict[str, Path]:
+    def _masters(self, r: _Reader, data: LMap) -> dict[str, Path | None]:
+        """Master videos by name; None for one that is declared but cannot be found."""
         raw = data.get("masters")
         if raw is None:
             return {}
@@ -350,9 +351,7 @@ class Loader:
         out = {}
         for name, value in raw.items():
             line = raw.line_of(name)
-            path = _guard(r.file, self.root, value, line, f"masters.{name}")
-            if path is not None:
-                out[name] = path
+            out[name] = _guard(r.file, self.root, value, line, f"masters.{name}")
         return out
 
     def _attract(self, r: _Reader, data: LMap, explorers: list[Explorer]) -> list[Segment]:
@@ -369,7 +368,7 @@ class Loader:
         return out
 
     def _explorers(
-        self, languages: tuple[str, ...], default: str, masters: dict[str, Path]
+        self, languages: tuple[str, ...], default: str, masters: dict[str, Path | None]
     ) -> list[Explorer]:
         folder = self.root / "explorers"
         if not folder.is_dir():
@@ -394,7 +393,7 @@ class Loader:
         path: Path,
         languages: tuple[str, ...],
         default: str,
-        masters: dict[str, Path],
+        masters: dict[str, Path | None],
         seen: dict[str, Path],
     ) -> Explorer | None:
         r = _Reader(path, self.problems, languages)
@@ -443,7 +442,13 @@ class Loader:
         body = _guard(lambda: r.text(data, "body", "explorer"))
         facts = self._facts(r, data)
         segments = self._segments(r, data, base, masters)
-        route = self._route(r, data, segments)
+        declared = {
+            item.get("id")
+            for item, _ in (_guard(r.items, data, "segments", "explorer") or [])
+            if isinstance(item, dict)
+        }
+        # Route points may name a segment whose file is broken: the map still needs them.
+        route = self._route(r, data, {str(i) for i in declared if i is not None})
         sources = []
         for value, line in _guard(lambda: r.items(data, "sources", "explorer")) or []:
             if isinstance(value, str) and value.strip():
@@ -488,7 +493,7 @@ class Loader:
         return sorted(out, key=lambda f: f.date.sort_key)
 
     def _segments(
-        self, r: _Reader, data: LMap, base: Path, masters: dict[str, Path]
+        self, r: _Reader, data: LMap, base: Path, masters: dict[str, Path | None]
     ) -> list[Segment]:
         out: list[Segment] = []
         ids: set[str] = set()
@@ -528,7 +533,13 @@ class Loader:
                         )
                     if end is None:
                         raise r.invalid(seg.line, f"{what}: a cut of a master needs 'out'")
-                    path = masters[master]
+                    found = masters[master]
+                    if found is None:
+                        raise r.invalid(
+                            seg.line_of("master"),
+                            f"{what}: the master video '{master}' is missing (see collection.yaml)",
+                        )
+                    path = found
                 else:
                     path = r.file(base, seg["file"], seg.line_of("file"), f"{what}.file")
                 captions = {}
@@ -551,9 +562,8 @@ class Loader:
                 out.append(segment)
         return out
 
-    def _route(self, r: _Reader, data: LMap, segments: list[Segment]) -> list[RoutePoint]:
+    def _route(self, r: _Reader, data: LMap, seg_ids: set[str]) -> list[RoutePoint]:
         out: list[RoutePoint] = []
-        seg_ids = {s.id for s in segments}
         for value, line in _guard(lambda: r.items(data, "route", "explorer")) or []:
 
             def one(value: Any = value, line: int = line) -> RoutePoint:

@@ -38,6 +38,11 @@ def font(kind: str, px: int) -> pygame.font.Font:
     return pygame.font.Font(str(FONTS[kind]), max(6, px))
 
 
+def release() -> None:
+    """Forget opened fonts; call before ``pygame.quit()`` (a font outlives nothing after it)."""
+    font.cache_clear()
+
+
 class Metrics:
     """Millimetres to pixels for one screen."""
 

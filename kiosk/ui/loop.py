@@ -1,0 +1,199 @@
+"""The one main loop: events -> gestures -> the scene -> transitions; idle; draw; pacing.
+
+The loop owns pygame. It blocks on ``pygame.event.wait`` while nothing moves, so an idle kiosk
+uses almost no CPU, and paces to the display's frame rate while a clip plays. The visit's idle
+timer lives here, not in the scenes: after ``idle_s`` without a touch a "still there?" countdown
+appears over any scene, and when it runs out the visit ends and the attract loop returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+import pygame
+
+from kiosk.ui.input import Gesture, InputMapper
+from kiosk.ui.scenes import Context, Scene, Transition, make_scene
+from kiosk.ui.widgets import Button, draw_button
+
+log = logging.getLogger(__name__)
+
+
+class Loop:
+    """Runs the scenes on one surface. ``now`` is injectable so tests can freeze time."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        surface: pygame.Surface,
+        now: Callable[[], float] = time.monotonic,
+        on_frame: Callable[[], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.surface = surface
+        self.now = now
+        self.on_frame = on_frame
+        s = ctx.settings
+        self.idle_s = s.timeouts.idle_s
+        self.countdown_s = s.timeouts.countdown_s
+        self.input = InputMapper(
+            ctx.size,
+            slop_px=ctx.metrics.mm(6),
+            swipe_px=ctx.metrics.mm(25),
+            long_press_s=s.timeouts.long_press_s,
+        )
+        self.last_touch = now()
+        self.countdown_from: float | None = None
+        self.visit = 0
+        self.in_visit = False
+        self.frame_ms: deque[float] = deque(maxlen=4096)
+        self.running = True
+        self.dirty = True
+        self.scene: Scene = make_scene(ctx, Transition("attract"))
+        self.scene.enter()
+
+    # -- transitions --------------------------------------------------------------------------
+    def go(self, tr: Transition) -> None:
+        old = self.scene
+        if tr.to == "attract" and self.in_visit:
+            self.end_visit("idle")
+        if old.name == "attract" and tr.to != "attract" and not self.in_visit:
+            self.visit += 1
+            self.in_visit = True
+            self.ctx.emit("visit_start")
+        old.exit()
+        self.scene = make_scene(self.ctx, tr)
+        self.scene.enter()
+        self.ctx.emit("scene", scene=self.scene.name)
+        self.dirty = True
+
+    def end_visit(self, reason: str) -> None:
+        self.in_visit = False
+        self.ctx.emit("visit_end", reason=reason)
+        # The next visitor starts with the kiosk's own defaults, not the last person's choices.
+        ctx, s = self.ctx, self.ctx.settings
+        ctx.lang = (
+            s.languages.default
+            if s.languages.default in ctx.languages
+            else (
+                ctx.collection.default_language
+                if ctx.collection.default_language in ctx.languages
+                else ctx.languages[0]
+            )
+        )
+        ctx.captions_on = s.captions.default_on
+        ctx.volume = min(s.audio.volume, s.audio.volume_cap)
+        if ctx.large_text != s.display.large_text:
+            ctx.set_large_text(s.display.large_text)
+
+    # -- idle -----------------------------------------------------------------------------------
+    def countdown_left(self, now: float) -> float | None:
+        if self.countdown_from is None:
+            return None
+        return max(0.0, self.countdown_s - (now - self.countdown_from))
+
+    def _countdown_button(self) -> Button:
+        f = self.ctx.frame
+        w = max(f.target * 4, f.w // 4)
+        return Button(
+            pygame.Rect(f.w // 2 - w // 2, f.h // 2 + f.target // 2, w, f.target),
+            self.ctx.t("continue"),
+            "continue",
+            active=True,
+        )
+
+    def _idle(self, now: float) -> None:
+        if self.scene.name == "attract" or self.input.pressed:
+            self.countdown_from = None
+            return
+        if self.countdown_from is None and now - self.last_touch >= self.idle_s:
+            self.countdown_from = now
+            self.dirty = True
+        left = self.countdown_left(now)
+        if left is not None:
+            self.dirty = True
+            if left <= 0:
+                self.countdown_from = None
+                self.go(Transition("attract"))
+
+    # -- one iteration --------------------------------------------------------------------------
+    def handle_gesture(self, g: Gesture, now: float) -> None:
+        if g.kind == "touch":
+            self.last_touch = now
+            return
+        self.last_touch = now
+        self.dirty = True
+        if self.countdown_from is not None:
+            # Any touch while asked "still there?" answers yes; nothing must be done quickly.
+            self.countdown_from = None
+            return
+        tr = self.scene.handle(g)
+        if tr is not None:
+            self.go(tr)
+
+    def step(self, events: list[pygame.event.Event]) -> None:
+        now = self.now()
+        for ev in events:
+            if ev.type == pygame.QUIT:
+                self.running = False
+            elif ev.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE):
+                self.dirty = True
+            for g in self.input.feed(ev, now):
+                self.handle_gesture(g, now)
+        for g in self.input.poll(now):
+            self.handle_gesture(g, now)
+        self._idle(now)
+        self.scene.update(now)
+
+    def draw(self) -> None:
+        self.scene.draw(self.surface)
+        left = self.countdown_left(self.now())
+        if left is not None:
+            self._draw_countdown(left)
+        self.dirty = False
+
+    def _draw_countdown(self, left: float) -> None:
+        ctx, f = self.ctx, self.ctx.frame
+        shade = pygame.Surface((f.w, f.h), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 190))
+        self.surface.blit(shade, (0, 0))
+        img = ctx.cache.render(ctx.t("still_there"), "serif", f.px_title, ctx.pal.text)
+        self.surface.blit(img, img.get_rect(midbottom=(f.w // 2, f.h // 2 - f.target)))
+        secs = ctx.cache.render(
+            ctx.t("returning", n=int(left + 0.999)), "sans", f.px_head, ctx.pal.accent
+        )
+        self.surface.blit(secs, secs.get_rect(midbottom=(f.w // 2, f.h // 2)))
+        draw_button(
+            self.surface, self._countdown_button(), ctx.pal, ctx.cache, f.px_button, f.radius
+        )
+
+    @property
+    def animating(self) -> bool:
+        return self.scene.animating or self.countdown_from is not None or self.input.pressed
+
+    def run(self, max_seconds: float | None = None, fps: int = 60) -> None:
+        """The real thing: until QUIT (or ``max_seconds``, for tests)."""
+        clock = pygame.time.Clock()
+        started = time.monotonic()
+        while self.running:
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                break
+            if self.animating:
+                events = pygame.event.get()
+            else:
+                # Sleep until something happens; wake now and then for the idle timer.
+                first = pygame.event.wait(250)
+                events = [first, *pygame.event.get()] if first.type != pygame.NOEVENT else []
+            t0 = time.perf_counter()
+            self.step(events)
+            if self.dirty or self.scene.animating:
+                self.draw()
+                pygame.display.flip()
+                self.frame_ms.append((time.perf_counter() - t0) * 1000)
+            if self.on_frame is not None:
+                self.on_frame()
+            if self.animating:
+                clock.tick(fps)

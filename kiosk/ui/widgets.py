@@ -1,0 +1,282 @@
+"""Widgets shared by the scenes: buttons, the video view, captions, the animated route map.
+
+Widgets draw; they never decide where the visit goes. A button reports its ``action`` when
+tapped and the scene turns that into a transition.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pygame
+
+from kiosk.content import geo
+from kiosk.content.model import Explorer
+from kiosk.ui import theme
+from kiosk.ui.ports import FrameLike
+from kiosk.ui.text import TextCache
+
+RGB = tuple[int, int, int]
+
+
+def luminance(rgb: RGB) -> float:
+    """Relative luminance as WCAG 2 defines it."""
+
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = rgb
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: RGB, b: RGB) -> float:
+    """WCAG contrast ratio between two colours (1..21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@dataclass
+class Button:
+    """A touch target with a label. ``rect`` is at least the configured minimum size."""
+
+    rect: pygame.Rect
+    label: str
+    action: str
+    active: bool = False
+    enabled: bool = True
+    icon: str = ""
+
+    def hit(self, pos: tuple[int, int]) -> bool:
+        return self.enabled and self.rect.collidepoint(pos)
+
+
+class Palette:
+    """The collection's theme as RGB, plus the few derived colours the widgets use."""
+
+    def __init__(self, bg: str, surface: str, text: str, accent: str) -> None:
+        self.bg = theme.hex_rgb(bg)
+        self.surface = theme.hex_rgb(surface)
+        self.text = theme.hex_rgb(text)
+        self.accent = theme.hex_rgb(accent)
+        self.button = tuple(min(255, c + 18) for c in self.surface)
+        self.on_accent = self.bg  # dark text on the light accent
+
+
+def draw_icon(surf: pygame.Surface, icon: str, rect: pygame.Rect, colour: RGB) -> None:
+    """Simple vector icons so that a button is understood without reading."""
+    cx, cy = rect.center
+    s = min(rect.w, rect.h) // 4
+    if icon == "play":
+        pygame.draw.polygon(
+            surf, colour, [(cx - s * 0.7, cy - s), (cx - s * 0.7, cy + s), (cx + s, cy)]
+        )
+    elif icon == "pause":
+        w = max(3, s // 2)
+        pygame.draw.rect(surf, colour, (cx - s * 0.8, cy - s, w, 2 * s))
+        pygame.draw.rect(surf, colour, (cx + s * 0.8 - w, cy - s, w, 2 * s))
+    elif icon == "replay":
+        pygame.draw.arc(surf, colour, (cx - s, cy - s, 2 * s, 2 * s), 0.6, 5.8, max(3, s // 4))
+        pygame.draw.polygon(
+            surf,
+            colour,
+            [(cx + s, cy - s * 0.2), (cx + s * 0.4, cy - s * 0.5), (cx + s * 1.3, cy - s * 0.9)],
+        )
+    elif icon == "next":
+        pygame.draw.polygon(surf, colour, [(cx - s, cy - s), (cx - s, cy + s), (cx + s * 0.4, cy)])
+        pygame.draw.rect(surf, colour, (cx + s * 0.5, cy - s, max(3, s // 3), 2 * s))
+    elif icon in ("left", "right", "back"):
+        d = -1 if icon in ("left", "back") else 1
+        pts = [(cx - d * s * 0.5, cy - s), (cx + d * s * 0.6, cy), (cx - d * s * 0.5, cy + s)]
+        pygame.draw.lines(surf, colour, False, pts, max(3, s // 3))
+    elif icon in ("vol-", "vol+"):
+        pygame.draw.polygon(
+            surf,
+            colour,
+            [
+                (cx - s, cy - s * 0.4),
+                (cx - s * 0.4, cy - s * 0.4),
+                (cx + s * 0.2, cy - s),
+                (cx + s * 0.2, cy + s),
+                (cx - s * 0.4, cy + s * 0.4),
+                (cx - s, cy + s * 0.4),
+            ],
+        )
+        w = max(2, s // 4)
+        pygame.draw.line(surf, colour, (cx + s * 0.5, cy), (cx + s * 1.2, cy), w)
+        if icon == "vol+":
+            pygame.draw.line(
+                surf, colour, (cx + s * 0.85, cy - s * 0.35), (cx + s * 0.85, cy + s * 0.35), w
+            )
+    elif icon == "cc":
+        r = pygame.Rect(0, 0, int(s * 2.4), int(s * 1.7))
+        r.center = rect.center
+        pygame.draw.rect(surf, colour, r, max(2, s // 5), border_radius=s // 3)
+        f = theme.font("sans-bold", max(8, int(s * 0.9)))
+        img = f.render("CC", True, colour)
+        surf.blit(img, img.get_rect(center=r.center))
+
+
+def draw_button(
+    surf: pygame.Surface, b: Button, pal: Palette, cache: TextCache, px: int, radius: int
+) -> None:
+    fill = pal.accent if b.active else pal.button
+    fg = pal.on_accent if b.active else pal.text
+    if not b.enabled:
+        fg = tuple((a + c) // 2 for a, c in zip(fg, fill, strict=True))  # type: ignore[assignment]
+    pygame.draw.rect(surf, fill, b.rect, border_radius=radius)
+    if b.icon and not b.label:
+        draw_icon(surf, b.icon, b.rect, fg)
+        return
+    img = cache.render(b.label, "sans-bold", px, fg)
+    if b.icon:
+        icon_rect = pygame.Rect(b.rect.x, b.rect.y, b.rect.h, b.rect.h)
+        draw_icon(surf, b.icon, icon_rect, fg)
+        surf.blit(img, img.get_rect(midleft=(icon_rect.right - b.rect.h // 8, b.rect.centery)))
+    else:
+        surf.blit(img, img.get_rect(center=b.rect.center))
+
+
+def frame_surface(frame: FrameLike) -> pygame.Surface:
+    """Wrap a player frame without copying or converting it: the worker already did both."""
+    data = frame.data
+    buf = data if isinstance(data, (bytes, bytearray, memoryview)) else memoryview(data).cast("B")
+    return pygame.image.frombuffer(buf, frame.size, "RGB")
+
+
+def cover_rect(src: tuple[int, int], dst: pygame.Rect) -> pygame.Rect:
+    """The rectangle of ``src`` aspect that fits inside ``dst``, centred (letterboxed)."""
+    scale = min(dst.w / src[0], dst.h / src[1])
+    w, h = int(src[0] * scale), int(src[1] * scale)
+    return pygame.Rect(dst.centerx - w // 2, dst.centery - h // 2, w, h)
+
+
+def draw_caption(
+    surf: pygame.Surface, text: str, rect: pygame.Rect, cache: TextCache, px: int
+) -> None:
+    """Caption lines centred at the bottom of ``rect`` on a dark band (contrast >= 4.5:1)."""
+    lines = [ln for ln in text.splitlines() if ln.strip()][:3]
+    if not lines:
+        return
+    imgs = [cache.render(ln, "sans-bold", px, (255, 255, 255)) for ln in lines]
+    lh = int(px * 1.3)
+    y = rect.bottom - px // 2 - lh * len(imgs)
+    for img in imgs:
+        band = img.get_rect(midtop=(rect.centerx, y)).inflate(px, px // 4)
+        shade = pygame.Surface(band.size, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 200))
+        surf.blit(shade, band)
+        surf.blit(img, img.get_rect(midtop=(rect.centerx, y)))
+        y += lh
+
+
+@lru_cache(maxsize=1)
+def _coastline() -> geo.Coastline | None:
+    try:
+        return geo.load_coastline()
+    except (OSError, ValueError):
+        return None
+
+
+class RouteMap:
+    """An explorer's route on the polar map, drawn as far as the clip has got.
+
+    The coastline and the whole route are drawn once into a cached background; each frame only
+    adds the travelled part and the marker, so the map costs little while a clip plays.
+    """
+
+    def __init__(self, explorer: Explorer, size: tuple[int, int], pal: Palette, lang: str) -> None:
+        self.explorer = explorer
+        self.size = size
+        self.pal = pal
+        self.lang = lang
+        self.route: geo.Route | None = None
+        self.fit: geo.Fit | None = None
+        self.background: pygame.Surface | None = None
+        points = [(p.lat, p.lon) for p in explorer.route]
+        if len(points) >= 2:
+            first = explorer.segments[0] if explorer.segments else None
+            end = (first.duration if first else None) or 20.0
+            times = geo.fill_times([p.at for p in explorer.route], 0.0, end)
+            self.route = geo.Route(points, times)
+            xy = geo.project_many([p[0] for p in points], [p[1] for p in points])
+            self.fit = geo.fit_bounds(xy, (0, 0, size[0], size[1]), margin=0.12, min_span=0.12)
+
+    def _px(self, latlon: geo.FloatArray) -> list[tuple[float, float]]:
+        assert self.fit is not None
+        xy = self.fit.apply(geo.project_many(latlon[:, 0], latlon[:, 1]))
+        return [(float(x), float(y)) for x, y in xy]
+
+    def _build_background(self) -> pygame.Surface:
+        w, h = self.size
+        bg = pygame.Surface(self.size)
+        bg.fill(tuple(max(0, c - 8) for c in self.pal.surface))
+        land = tuple(min(255, c + 22) for c in self.pal.surface)
+        shore = tuple(min(255, c + 60) for c in self.pal.surface)
+        coast = _coastline()
+        if coast is not None and self.fit is not None:
+            view = pygame.Rect(-w, -h, 3 * w, 3 * h)
+            for ring in coast.land:
+                pts = self._px(ring)
+                if len(pts) >= 3 and any(view.collidepoint(p) for p in pts):
+                    pygame.draw.polygon(bg, land, pts)
+            for ring in coast.lakes:
+                pts = self._px(ring)
+                if len(pts) >= 3 and any(view.collidepoint(p) for p in pts):
+                    pygame.draw.polygon(bg, tuple(max(0, c - 8) for c in self.pal.surface), pts)
+            for line in coast.outlines:
+                pts = self._px(line)
+                if len(pts) >= 2 and any(view.collidepoint(p) for p in pts):
+                    pygame.draw.lines(bg, shore, False, pts, 1)
+        if self.route is not None:
+            whole = self._px(self.route.path_at_time(self.route.times[-1]))
+            if len(whole) >= 2:
+                pygame.draw.lines(bg, self.pal.button, False, whole, 3)
+        return bg
+
+    def draw(
+        self, surf: pygame.Surface, pos: tuple[int, int], t: float, cache: TextCache, px: int
+    ) -> None:
+        if self.background is None:
+            self.background = self._build_background()
+        surf.blit(self.background, pos)
+        if self.route is None or self.fit is None:
+            return
+        ox, oy = pos
+        done = [(x + ox, y + oy) for x, y in self._px(self.route.path_at_time(t))]
+        if len(done) >= 2:
+            pygame.draw.lines(surf, self.pal.accent, False, done, 5)
+        reached = self.route.reached(t)
+        for i, p in enumerate(self.explorer.route):
+            x, y = self.fit.point(p.lat, p.lon)
+            at = (round(x + ox), round(y + oy))
+            if i < reached:
+                pygame.draw.circle(surf, self.pal.accent, at, 8)
+                label = cache.render(p.label.get(self.lang), "sans", px, self.pal.text)
+                lx = min(max(at[0] + 12, ox + 4), ox + self.size[0] - label.get_width() - 4)
+                ly = min(max(at[1] - px - 6, oy + 2), oy + self.size[1] - px - 6)
+                surf.blit(label, (lx, ly))
+            else:
+                pygame.draw.circle(surf, self.pal.button, at, 6)
+        if done:
+            pulse = 10 + 3 * math.sin(t * 4)
+            mx, my = done[-1]
+            pygame.draw.circle(surf, self.pal.text, (round(mx), round(my)), int(pulse), 3)
+
+
+def wrap_lines(text: str, kind: str, px: int, width: int) -> Sequence[str]:
+    fnt = theme.font(kind, px)
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if fnt.size(trial)[0] <= width or not line:
+            line = trial
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    return lines
