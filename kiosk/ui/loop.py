@@ -110,7 +110,8 @@ class Loop:
             self.countdown_from = None
             return
         if self.countdown_from is None and now - self.last_touch >= self.idle_s:
-            self.countdown_from = now
+            # Counted from when the visitor went quiet, not from when the loop noticed.
+            self.countdown_from = self.last_touch + self.idle_s
             self.dirty = True
         left = self.countdown_left(now)
         if left is not None:

@@ -498,11 +498,12 @@ class ExplorerScene(Scene):
         if f.portrait:
             vw = c.w
             vh = vw * 9 // 16
+            # Portrait: picture and map above, the controls below them in reach, then the text.
             self.video_rect = pygame.Rect(c.left, c.top, vw, vh)
-            self.controls_rect = pygame.Rect(c.left, self.video_rect.bottom + f.gap, c.w, f.target)
-            map_h = int(c.h * 0.2)
-            self.map_rect = pygame.Rect(c.left, self.controls_rect.bottom + f.gap, c.w, map_h)
-            top = self.map_rect.bottom + f.gap
+            map_h = int(c.h * 0.17)
+            self.map_rect = pygame.Rect(c.left, self.video_rect.bottom + f.gap, c.w, map_h)
+            self.controls_rect = pygame.Rect(c.left, self.map_rect.bottom + f.gap, c.w, f.target)
+            top = self.controls_rect.bottom + f.gap
             self.side_rect = pygame.Rect(c.left, top, c.w, c.bottom - top)
         else:
             vw = int(c.w * 0.56)

@@ -1,0 +1,315 @@
+"""The visitor's exhibit driven through its loop with a fake player and a frozen clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pygame
+import pytest
+
+from kiosk.app import make_context
+from kiosk.content.loader import load_collection
+from kiosk.content.model import Collection
+from kiosk.settings import Settings, TimeoutSettings
+from kiosk.ui import text as ktext
+from kiosk.ui.input import Gesture, InputMapper
+from kiosk.ui.loop import Loop
+from kiosk.ui.scenes import ExplorerScene, GalleryScene, Transition
+from kiosk.ui.widgets import contrast
+from tests.ui_fakes import FakePlayer
+
+BUNDLED = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture(autouse=True)
+def _pygame() -> Iterator[None]:
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    pygame.display.init()
+    pygame.font.init()
+    yield
+    from kiosk.ui import theme
+
+    theme.release()
+    pygame.quit()
+
+
+class Rig:
+    """A loop on an off-screen surface, a fake player and a clock the test moves."""
+
+    def __init__(
+        self,
+        collection: Collection,
+        size: tuple[int, int] = (1920, 1080),
+        settings: Settings | None = None,
+    ) -> None:
+        self.now = 1000.0
+        self.player = FakePlayer()
+        self.events: list[tuple[str, dict[str, object]]] = []
+        self.settings = settings or Settings()
+        self.ctx = make_context(collection, self.settings, self.player, size)
+        self.ctx.emit = lambda name, **kw: self.events.append((name, kw))
+        self.surface = pygame.Surface(size)
+        self.loop = Loop(self.ctx, self.surface, now=lambda: self.now)
+
+    def tap(self, pos: tuple[int, int]) -> None:
+        self.loop.handle_gesture(Gesture("touch", pos), self.now)
+        self.loop.handle_gesture(Gesture("tap", pos), self.now)
+        self.loop.step([])
+        self.loop.draw()
+
+    def button(self, action: str) -> pygame.Rect:
+        for b in self.loop.scene.buttons:
+            if b.action == action:
+                return b.rect
+        raise AssertionError(f"no button {action} in {self.loop.scene.name}")
+
+    def press(self, action: str) -> None:
+        self.tap(self.button(action).center)
+
+    def wait(self, seconds: float) -> None:
+        self.now += seconds
+        self.loop.step([])
+        self.loop.draw()
+
+
+@pytest.fixture
+def small(make_collection: Callable[..., Path]) -> Collection:
+    c = load_collection(make_collection()).collection
+    assert c is not None
+    return c
+
+
+def test_visit_attract_gallery_explorer_back(small: Collection) -> None:
+    rig = Rig(small)
+    assert rig.loop.scene.name == "attract"
+    assert rig.player.calls[:2] == ["play:clip", "preload:clip"]
+    rig.tap((500, 500))
+    assert rig.loop.scene.name == "gallery"
+    assert ("visit_start", {}) in rig.events
+    scene = rig.loop.scene
+    assert isinstance(scene, GalleryScene)
+    rect, first = scene.cards[0]
+    rig.tap(rect.center)
+    assert rig.loop.scene.name == "explorer"
+    assert first.slug == "alpha"
+    assert rig.player.calls[-2:] == ["play:clip", "preload:cut"]
+    rig.press("back")
+    assert rig.loop.scene.name == "gallery"
+    assert "stop" in rig.player.calls
+
+
+def test_language_switch_mid_clip_keeps_place_and_playback(small: Collection) -> None:
+    rig = Rig(small)
+    rig.loop.go(Transition("explorer", "alpha"))
+    scene = rig.loop.scene
+    assert isinstance(scene, ExplorerScene)
+    rig.player.time = 1.2
+    rig.press("tab:facts")
+    calls_before = list(rig.player.calls)
+    assert rig.ctx.lang == "ru"
+    rig.press("lang:en")
+    assert rig.ctx.lang == "en"
+    assert rig.loop.scene is scene and scene.tab == "facts"  # same place
+    assert rig.player.calls == calls_before  # the clip was neither restarted nor stopped
+    assert rig.player.state == "playing" and rig.player.time == 1.2
+    assert rig.player.caption(rig.ctx.lang) == "Boats."
+    assert ("language", {"lang": "en"}) in rig.events
+    # The language button shows which one is chosen.
+    active = [b.action for b in scene.buttons if b.active and b.action.startswith("lang:")]
+    assert active == ["lang:en"]
+
+
+@pytest.mark.parametrize("where", ["gallery", "explorer", "explorer-paused"])
+def test_idle_timeout_from_every_scene(small: Collection, where: str) -> None:
+    settings = Settings(timeouts=TimeoutSettings(idle_s=30, countdown_s=10))
+    rig = Rig(small, settings=settings)
+    rig.tap((10, 10))
+    if where.startswith("explorer"):
+        rig.loop.go(Transition("explorer", "alpha"))
+    if where == "explorer-paused":
+        rig.press("playpause")
+        assert rig.player.state == "paused"
+    rig.ctx.lang = "en"
+    rig.wait(29)
+    assert rig.loop.countdown_left(rig.now) is None
+    rig.wait(2)
+    assert rig.loop.countdown_left(rig.now) == pytest.approx(9, abs=0.01)
+    rig.wait(5)
+    assert rig.loop.scene.name != "attract"
+    rig.wait(6)
+    assert rig.loop.scene.name == "attract"
+    assert rig.events[-2:] == [("visit_end", {"reason": "idle"}), ("scene", {"scene": "attract"})]
+    assert rig.ctx.lang == "ru"  # the next visitor starts afresh
+
+
+def test_touch_during_countdown_keeps_the_visit(small: Collection) -> None:
+    rig = Rig(small, settings=Settings(timeouts=TimeoutSettings(idle_s=10, countdown_s=10)))
+    rig.tap((10, 10))
+    rig.wait(12)
+    assert rig.loop.countdown_left(rig.now) is not None
+    rig.tap((5, 5))
+    assert rig.loop.countdown_left(rig.now) is None
+    assert rig.loop.scene.name == "gallery"
+    rig.wait(9)
+    assert rig.loop.scene.name == "gallery"
+
+
+def test_attract_never_times_out(small: Collection) -> None:
+    rig = Rig(small)
+    rig.wait(100000)
+    assert rig.loop.scene.name == "attract" and rig.loop.countdown_left(rig.now) is None
+
+
+def test_long_text_pages_and_never_overflows(small: Collection) -> None:
+    rig = Rig(small)
+    long_body = " ".join(["Необыкновенно-продолжительное путешествие через льды."] * 300)
+    ktext_layout = ktext.layout_text(long_body, "serif", 32, (600, 400), "ru")
+    assert ktext_layout.count > 10
+    fnt = pygame.font.Font(str(__import__("kiosk.ui.theme", fromlist=["x"]).FONTS["serif"]), 32)
+    for page in ktext_layout.pages:
+        assert len(page) * ktext_layout.line_height <= 400
+        for line in page:
+            assert fnt.size(line)[0] <= 600, line
+    # The explorer page: paging buttons walk through all pages and stop at the ends.
+    rig.loop.go(Transition("explorer", "alpha"))
+    scene = rig.loop.scene
+    assert isinstance(scene, ExplorerScene)
+    assert scene.layout is not None
+    pages = scene.layout.count
+    for _ in range(pages + 2):
+        if any(b.action == "page+" and b.enabled for b in scene.buttons):
+            rig.press("page+")
+    assert scene.text_page == pages - 1
+
+
+def test_long_words_are_hyphenated_or_cut() -> None:
+    lines = ktext.wrap("Превысокомногорассмотрительствующий " * 3, 150, lambda s: len(s) * 10, "ru")
+    assert all(len(line) * 10 <= 150 for line in lines)
+    assert any(line.endswith("-") for line in lines)
+
+
+def test_missing_clip_page_still_works(small: Collection) -> None:
+    alpha = small.explorer("alpha")
+    alpha.segments[0].path.unlink()
+    rig = Rig(small)
+    rig.loop.go(Transition("explorer", "alpha"))
+    assert rig.player.state == "failed"
+    rig.loop.draw()
+    scene = rig.loop.scene
+    assert isinstance(scene, ExplorerScene)
+    rig.press("tab:facts")
+    rig.press("next-seg")  # the other segment (a cut of the master) still plays
+    assert rig.player.state == "playing"
+    rig.press("back")
+    assert rig.loop.scene.name == "gallery"
+
+
+def test_volume_stays_within_the_cap(small: Collection) -> None:
+    from kiosk.settings import AudioSettings
+
+    rig = Rig(small, settings=Settings(audio=AudioSettings(volume=0.5, volume_cap=0.6)))
+    rig.loop.go(Transition("explorer", "alpha"))
+    for _ in range(10):
+        rig.press("vol+")
+    assert rig.player.volume == pytest.approx(0.6)
+    for _ in range(10):
+        rig.press("vol-")
+    assert rig.player.volume == 0.0
+
+
+def test_captions_toggle(small: Collection) -> None:
+    rig = Rig(small)
+    rig.loop.go(Transition("explorer", "alpha"))
+    assert rig.ctx.captions_on
+    rig.press("captions")
+    assert not rig.ctx.captions_on
+    assert ("captions", {"on": False}) in rig.events
+
+
+def test_targets_are_big_enough_and_within_reach(small: Collection) -> None:
+    for size in ((1920, 1080), (1080, 1920), (1280, 800)):
+        rig = Rig(small, size=size)
+        mm = rig.ctx.metrics.mm
+        for tr in (Transition("gallery"), Transition("explorer", "alpha")):
+            rig.loop.go(tr)
+            for b in rig.loop.scene.buttons:
+                assert b.rect.w >= mm(20) - 1 and b.rect.h >= mm(20) - 1, (size, b)
+            controls = [b for b in rig.loop.scene.buttons if not b.action.startswith("tab:")]
+            for b in controls:
+                assert b.rect.top >= size[1] / 3 - 1, (size, b.action, b.rect)
+
+
+def test_text_contrast(small: Collection) -> None:
+    rig = Rig(small)
+    pal = rig.ctx.pal
+    assert contrast(pal.text, pal.bg) >= 4.5
+    assert contrast(pal.text, pal.surface) >= 4.5
+    assert contrast(pal.accent, pal.bg) >= 4.5
+    assert contrast(pal.text, pal.button) >= 4.5
+    assert contrast(pal.on_accent, pal.accent) >= 4.5
+    assert contrast((255, 255, 255), (0, 0, 0)) == pytest.approx(21)
+
+
+def test_bundled_theme_contrast() -> None:
+    c = load_collection(BUNDLED).collection
+    assert c is not None
+    from kiosk.ui.widgets import Palette
+
+    th = c.theme
+    pal = Palette(th.background, th.surface, th.text, th.accent)
+    for fg, bg in (
+        (pal.text, pal.bg),
+        (pal.text, pal.surface),
+        (pal.accent, pal.bg),
+        (pal.text, pal.button),
+        (pal.on_accent, pal.accent),
+        (pal.accent, pal.surface),
+    ):
+        assert contrast(fg, bg) >= 4.5, (fg, bg)
+
+
+def test_touch_is_not_counted_twice() -> None:
+    mapper = InputMapper((1000, 1000))
+    down = pygame.event.Event(pygame.FINGERDOWN, x=0.5, y=0.5, finger_id=1, touch_id=1)
+    up = pygame.event.Event(pygame.FINGERUP, x=0.5, y=0.5, finger_id=1, touch_id=1)
+    mdown = pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(500, 500), button=1, touch=True)
+    mup = pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(500, 500), button=1, touch=True)
+    gestures = []
+    for ev in (down, mdown, up, mup):
+        gestures += mapper.feed(ev, 0.0)
+    assert [g.kind for g in gestures] == ["touch", "tap"]
+
+
+def test_swipe_and_long_press() -> None:
+    mapper = InputMapper((1000, 1000), long_press_s=0.8)
+    ev = pygame.event.Event
+    assert mapper.feed(ev(pygame.MOUSEBUTTONDOWN, pos=(800, 500), button=1), 0.0)[0].kind == "touch"
+    mapper.feed(ev(pygame.MOUSEMOTION, pos=(300, 520), rel=(0, 0), buttons=(1, 0, 0)), 0.1)
+    (swipe,) = mapper.feed(ev(pygame.MOUSEBUTTONUP, pos=(300, 520), button=1), 0.2)
+    assert swipe.kind == "swipe" and swipe.direction == "left"
+    mapper.feed(ev(pygame.MOUSEBUTTONDOWN, pos=(100, 100), button=1), 1.0)
+    assert mapper.poll(1.5) == []
+    (lp,) = mapper.poll(1.9)
+    assert lp.kind == "long_press"
+    assert mapper.feed(ev(pygame.MOUSEBUTTONUP, pos=(100, 100), button=1), 2.0) == []
+
+
+def test_gallery_pages_when_cards_do_not_fit(make_collection: Callable[..., Path]) -> None:
+    import shutil
+
+    root = make_collection()
+    for i in range(7):
+        shutil.copytree(root / "explorers" / "beta", root / "explorers" / f"extra{i}")
+    c = load_collection(root).collection
+    assert c is not None and len(c.explorers) == 9
+    rig = Rig(c)
+    rig.loop.go(Transition("gallery"))
+    scene = rig.loop.scene
+    assert isinstance(scene, GalleryScene)
+    assert scene.pages == 2 and len(scene.cards) == 6
+    rig.loop.handle_gesture(Gesture("swipe", (1500, 500), dx=-600), rig.now)
+    assert scene.page == 1 and len(scene.cards) == 3
+    rig.press("prev")
+    assert scene.page == 0
