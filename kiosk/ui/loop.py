@@ -194,6 +194,8 @@ class Loop:
                 self.draw()
                 pygame.display.flip()
                 self.frame_ms.append((time.perf_counter() - t0) * 1000)
+                if len(self.frame_ms) == 1:
+                    log.info("ready: %s on screen, %dx%d", self.scene.name, *self.ctx.size)
             if self.on_frame is not None:
                 self.on_frame()
             if self.animating:
