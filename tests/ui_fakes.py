@@ -38,6 +38,11 @@ class FakePlayer:
             "failed" if segment.path in self.fail or not segment.path.exists() else "playing"
         )
 
+    def play_playlist(self, segments: list[Segment], *, loop: bool = True) -> None:
+        self.calls.append("playlist:" + ",".join(s.id for s in segments))
+        self.segment = segments[0]
+        self.state = "playing"
+
     def preload(self, segment: Segment) -> None:
         self.calls.append(f"preload:{segment.id}")
 

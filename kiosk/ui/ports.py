@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from kiosk.content.model import Segment
@@ -28,6 +29,7 @@ class PlayerPort(Protocol):
     """What a scene needs from the clip player."""
 
     def play(self, segment: Segment, *, loop: bool = False) -> None: ...
+    def play_playlist(self, segments: Sequence[Segment], *, loop: bool = True) -> None: ...
     def preload(self, segment: Segment) -> None: ...
     def stop(self) -> None: ...
     def pause(self) -> None: ...
@@ -99,6 +101,10 @@ class StillPlayer:
                 return None
             rgb = chosen.reformat(width=self.size[0], height=self.size[1], format="rgb24")
             return StillFrame(bytes(rgb.to_ndarray().tobytes()), self.size, self.at)
+
+    def play_playlist(self, segments: Sequence[Segment], *, loop: bool = True) -> None:
+        if segments:
+            self.play(segments[0])
 
     def preload(self, segment: Segment) -> None:
         pass

@@ -240,24 +240,16 @@ class AttractScene(Scene):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.index = 0
-        self.started = 0.0
         self.now = 0.0
 
     def enter(self) -> None:
         super().enter()
-        self.index = 0
-        self.ctx.player.set_size(self.ctx.size)
-        self._play()
-
-    def _play(self) -> None:
-        montage = self.ctx.collection.attract
-        if not montage:
-            return
-        self.ctx.player.play(montage[self.index % len(montage)])
-        self.ctx.player.set_volume(0.0)  # the montage is silent: nobody asked for sound
-        nxt = montage[(self.index + 1) % len(montage)]
-        self.ctx.player.preload(nxt)
+        player = self.ctx.player
+        player.set_size(self.ctx.size)
+        player.set_volume(0.0)  # the montage is silent: nobody has asked for sound yet
+        if self.ctx.collection.attract:
+            # One looping playlist: the player joins the clips without a gap or a click.
+            player.play_playlist(self.ctx.collection.attract, loop=True)
 
     def exit(self) -> None:
         self.ctx.player.stop()
@@ -268,9 +260,6 @@ class AttractScene(Scene):
 
     def update(self, now: float) -> None:
         self.now = now
-        if self.ctx.player.state in ("ended", "failed") and self.ctx.collection.attract:
-            self.index += 1
-            self._play()
 
     def handle(self, g: Gesture) -> Transition | None:
         if g.kind in ("tap", "long_press", "swipe") or (g.kind == "key" and g.key == "activate"):
