@@ -691,15 +691,6 @@ class ExplorerScene(Scene):
                 anchor="center",
             )
         if self.segment is not None:
-            title = self.segment.title.get(ctx.lang)
-            self.text(
-                surf,
-                title,
-                "sans-bold",
-                f.px_small,
-                (self.video_rect.left + f.gap, self.video_rect.top + f.gap // 2),
-                (255, 255, 255),
-            )
             if ctx.captions_on:
                 cap = ctx.player.caption(ctx.lang)
                 if cap:

@@ -234,7 +234,11 @@ class RouteMap:
         if self.route is not None:
             whole = self._px(self.route.path_at_time(self.route.times[-1]))
             if len(whole) >= 2:
-                pygame.draw.lines(bg, self.pal.button, False, whole, 3)
+                # The road still ahead: visible, but quieter than the road travelled.
+                ahead = tuple(
+                    (2 * a + b) // 3 for a, b in zip(self.pal.surface, self.pal.accent, strict=True)
+                )
+                pygame.draw.lines(bg, ahead, False, whole, 2)
         return bg
 
     def draw(
@@ -253,14 +257,24 @@ class RouteMap:
         for i, p in enumerate(self.explorer.route):
             x, y = self.fit.point(p.lat, p.lon)
             at = (round(x + ox), round(y + oy))
-            if i < reached:
-                pygame.draw.circle(surf, self.pal.accent, at, 8)
-                label = cache.render(p.label.get(self.lang), "sans", px, self.pal.text)
-                lx = min(max(at[0] + 12, ox + 4), ox + self.size[0] - label.get_width() - 4)
-                ly = min(max(at[1] - px - 6, oy + 2), oy + self.size[1] - px - 6)
-                surf.blit(label, (lx, ly))
-            else:
-                pygame.draw.circle(surf, self.pal.button, at, 6)
+            pygame.draw.circle(
+                surf, self.pal.accent if i < reached else self.pal.text, at, 7 if i < reached else 4
+            )
+        if reached:
+            # Only the latest place is named: close places would write over each other.
+            p = self.explorer.route[reached - 1]
+            x, y = self.fit.point(p.lat, p.lon)
+            name = p.label.get(self.lang)
+            if p.date is not None:
+                name = f"{name} · {p.date.display(self.lang)}"
+            label = cache.render(name, "sans-bold", px, self.pal.text)
+            box = label.get_rect()
+            box.midbottom = (round(x + ox), round(y + oy) - 12)
+            box.clamp_ip(pygame.Rect(ox + 4, oy + 4, self.size[0] - 8, self.size[1] - 8))
+            shade = pygame.Surface(box.inflate(12, 6).size, pygame.SRCALPHA)
+            shade.fill((*self.pal.bg, 200))
+            surf.blit(shade, box.inflate(12, 6))
+            surf.blit(label, box)
         if done:
             pulse = 10 + 3 * math.sin(t * 4)
             mx, my = done[-1]
