@@ -72,12 +72,25 @@ def draw_unavailable(surf: pygame.Surface) -> None:
         surf.blit(img, img.get_rect(center=(w // 2, h // 2 + i * h // 9)))
 
 
-def make_player(settings: Settings) -> PlayerPort:
+def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
     """The real clip player, or a still picture when playback cannot start on this machine."""
     try:
-        from kiosk.media.player import create_player  # type: ignore[attr-defined,unused-ignore]
+        from kiosk.media.audio import AudioSink, NullSink, SoundDeviceSink
+        from kiosk.media.errors import MediaError
+        from kiosk.media.player import Player
 
-        return create_player(settings)  # type: ignore[no-any-return,unused-ignore]
+        a = settings.audio
+        sink: AudioSink
+        try:
+            device: int | str | None = a.device or None
+            if isinstance(device, str) and device.isdigit():
+                device = int(device)
+            sink = SoundDeviceSink(device, samplerate=a.sample_rate)
+        except MediaError as exc:
+            # No sound device: clips play silently with captions; the visit goes on.
+            log.warning("no sound output (%s); clips play silently", exc)
+            sink = NullSink(a.sample_rate)
+        return Player(size, audio=sink, volume=a.volume, volume_cap=a.volume_cap)
     except Exception as exc:  # the exhibit still shows its texts and maps without clips
         log.error("clip playback unavailable (%s); showing still pictures", exc)
         return StillPlayer()
@@ -113,7 +126,7 @@ def run_kiosk(
         theme.release()
         pygame.quit()
         return 0
-    player = make_player(settings)
+    player = make_player(settings, screen.get_size())
     ctx = make_context(collection, settings, player, screen.get_size())
     loop = Loop(ctx, screen)
     try:
