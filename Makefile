@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool xauth
 LINT_PATHS := kiosk tests bench content/build
 
-.PHONY: demo test lint check format bench sysdeps venv clean
+.PHONY: demo test lint check format bench golden-update sysdeps venv clean
 
 demo: .stamp-venv
 	$(BIN)/kiosk run --content content --windowed
@@ -26,6 +26,10 @@ format: .stamp-venv
 
 bench: .stamp-venv
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Accept the current look of every scene as the new reference pictures (tests/golden/).
+golden-update: .stamp-venv
+	KIOSK_GOLDEN_UPDATE=1 $(BIN)/python -m pytest -q tests/test_golden.py
 
 sysdeps: .stamp-sysdeps
 venv: .stamp-venv
