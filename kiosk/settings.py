@@ -58,6 +58,11 @@ class CameraSettings:
     width: int = _f(640, "capture width in pixels")
     height: int = _f(480, "capture height in pixels")
     model: str = _f("frost", "style model name in the models folder (frost = the bundled one)")
+    provider: str = _f("auto", "where the style model runs: auto (GPU if there is one), cuda, cpu")
+    threads: int = _f(0, "inference threads; 0 = all CPU cores but one, left to the screen")
+    flip: bool = _f(True, "show the camera picture mirrored, as a mirror does")
+    background: str = _f("", "picture behind the visitor; empty = the Arctic scene of the model")
+    freeze_s: float = _f(4.0, "seconds a 'hold still' picture stays on screen")
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,105 @@ class PathSettings:
 
 
 @dataclass(frozen=True)
+class ContentSettings:
+    """Content packs: who may sign them, how many releases to keep, where USB sticks appear."""
+
+    trusted_keys: list[str] = _f(
+        [],
+        "keys whose signed packs this kiosk installs: a .pub file (relative = beside this "
+        "file) or the key itself (RW...)",
+    )
+    keep_releases: int = _f(3, "installed releases kept on disk, the current one included")
+    max_pack_bytes: int = _f(16_000_000_000, "the largest content pack accepted, in bytes")
+    watch_folder: str = _f(
+        "", "a folder searched for *.wrpack files to install, e.g. where USB sticks appear"
+    )
+    max_boots: int = _f(
+        3, "starts of a new release that fail before the kiosk returns to the previous one"
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """Opening hours, quiet hours and the nightly restart, in the kiosk's local time."""
+
+    opening_hours: list[str] = _f(
+        [],
+        'when the screen is on, e.g. ["mon-fri 10:00-18:00", "sat,sun 11:00-17:00", '
+        '"2025-12-31 10:00-14:00", "2026-01-01 closed"]; outside them a dark standby; '
+        "empty = always on",
+    )
+    wake_before_min: float = _f(15.0, "minutes before opening that the screen comes back on")
+    quiet_hours: list[str] = _f(
+        [], "when sound is capped and captions forced on, written like opening_hours; empty = never"
+    )
+    quiet_volume_cap: float = _f(0.0, "the highest volume in quiet hours, 0.0-1.0 (0 = muted)")
+    nightly_restart: str = _f(
+        "", 'restart the kiosk every night at this time, in quotes ("03:30"); empty = never'
+    )
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    """Admin mode for staff: a hidden gesture, then a PIN."""
+
+    pin_file: str = _f(
+        "admin.pin", "the PIN's scrypt hash (relative = beside this file); set: kiosk admin set-pin"
+    )
+    lockout_file: str = _f(
+        "/var/lib/kiosk/admin-lockout.json", "failed PIN attempts, remembered across restarts"
+    )
+    max_attempts: int = _f(5, "wrong PINs in a row before the PIN pad locks")
+    lockout_s: float = _f(300.0, "seconds the PIN pad stays locked; doubles each time, up to 1 h")
+    gesture: list[str] = _f(
+        ["top-left", "top-right", "bottom-right"],
+        "corners to long-press in order to open admin mode (top-left, top-right, bottom-left, "
+        "bottom-right)",
+    )
+    gesture_window_s: float = _f(8.0, "seconds in which the corner presses must all be made")
+    corner_size: float = _f(0.12, "size of a corner zone as a fraction of the screen's short side")
+    idle_close_s: float = _f(60.0, "admin mode closes and locks again after this idle time")
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """Health figures for the museum's monitoring, as a file (no network listener)."""
+
+    enabled: bool = _f(False, "write the health file (node_exporter textfile-collector format)")
+    textfile: str = _f(
+        "/run/kiosk/health/kiosk.prom",
+        "the .prom file, replaced atomically (/run is in memory: no wear on an SD card)",
+    )
+    interval_s: float = _f(10.0, "seconds between writes")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """Log lines go to the journal; a bounded, rotating file is the fallback."""
+
+    to_file: str = _f("auto", "auto = only when not under the systemd journal; always; never")
+    file: str = _f("/var/log/kiosk/kiosk.log", "the log file (relative = beside this file)")
+    max_mb: float = _f(5.0, "size in MB at which the file is rotated")
+    backups: int = _f(3, "rotated files kept; the logs never take more than max_mb x (backups+1)")
+
+
+@dataclass(frozen=True)
+class AnalyticsSettings:
+    """Visitor analytics: what visitors did, counted without knowing who they are."""
+
+    enabled: bool = _f(True, "record visitor events in the database at paths.database")
+    kiosk_id: str = _f(
+        "", "this kiosk's name in merged reports, e.g. hall-2; empty = a random id kept in the db"
+    )
+    flush_s: float = _f(
+        2.0, "seconds between writes to the database: the most events a power cut can lose"
+    )
+    buffer_events: int = _f(
+        50000, "events held in memory while the database cannot be written; beyond, oldest go"
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of one kiosk's settings."""
 
@@ -105,6 +209,12 @@ class Settings:
     timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
     captions: CaptionSettings = field(default_factory=CaptionSettings)
     paths: PathSettings = field(default_factory=PathSettings)
+    content: ContentSettings = field(default_factory=ContentSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
+    logs: LogSettings = field(default_factory=LogSettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     base_dir: Path = field(default=Path("."), compare=False, metadata={"internal": True})
 
     def path(self, name: str) -> Path:
@@ -173,6 +283,21 @@ _RANGES: dict[str, tuple[float, float]] = {
     "timeouts.idle_s": (5.0, 86400.0),
     "timeouts.countdown_s": (1.0, 600.0),
     "timeouts.long_press_s": (0.2, 10.0),
+    "schedule.wake_before_min": (0.0, 240.0),
+    "schedule.quiet_volume_cap": (0.0, 1.0),
+    "admin.max_attempts": (1, 100),
+    "admin.lockout_s": (0.0, 86400.0),
+    "admin.gesture_window_s": (1.0, 60.0),
+    "admin.corner_size": (0.02, 0.45),
+    "admin.idle_close_s": (10.0, 3600.0),
+    "health.interval_s": (1.0, 3600.0),
+    "logs.max_mb": (0.1, 1000.0),
+    "logs.backups": (1, 100),
+    "analytics.flush_s": (0.1, 60.0),
+    "analytics.buffer_events": (100, 10_000_000),
+    "content.keep_releases": (2, 100),
+    "content.max_pack_bytes": (1_000_000, 100_000_000_000_000),
+    "content.max_boots": (1, 100),
 }
 
 
