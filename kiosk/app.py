@@ -16,6 +16,7 @@ import pygame
 
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
+from kiosk.content.source import ContentSource, make_scan
 from kiosk.settings import Settings
 from kiosk.ui import i18n, theme
 from kiosk.ui.input import Gesture
@@ -96,9 +97,34 @@ def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
         return StillPlayer()
 
 
+def make_source(settings: Settings, content_dir: Path | None) -> ContentSource:
+    """A fixed folder when one is given; else the installed releases, if any; else the
+    settings' content folder."""
+    root = settings.path("releases")
+    c = settings.content
+    if content_dir is None and (root / "current").is_symlink():
+        from kiosk.media.probe import probe
+
+        scan = None
+        if c.watch_folder:
+            watch = Path(c.watch_folder)
+            watch = watch if watch.is_absolute() else settings.base_dir / watch
+            scan = make_scan(
+                watch,
+                root,
+                c.trusted_keys,
+                settings.base_dir,
+                probe,
+                c.keep_releases,
+                c.max_pack_bytes,
+            )
+        return ContentSource(None, root, max_boots=c.max_boots, scan=scan)
+    return ContentSource(content_dir or settings.path("content"), None)
+
+
 def run_kiosk(
     settings: Settings,
-    content_dir: Path,
+    content_dir: Path | None,
     *,
     fullscreen: bool | None = None,
     max_seconds: float | None = None,
@@ -118,8 +144,9 @@ def run_kiosk(
         return 3
     pygame.display.set_caption("White Road")
     pygame.mouse.set_visible(not full)
-    collection = load_for_show(content_dir)
-    if collection is None:
+    source = make_source(settings, content_dir)
+    loaded = source.load_initial()
+    if loaded is None:
         draw_unavailable(screen)
         pygame.display.flip()
         _wait_unavailable(max_seconds)
@@ -127,11 +154,13 @@ def run_kiosk(
         pygame.quit()
         return 0
     player = make_player(settings, screen.get_size())
-    ctx = make_context(collection, settings, player, screen.get_size())
-    loop = Loop(ctx, screen)
+    ctx = make_context(loaded.collection, settings, player, screen.get_size())
+    loop = Loop(ctx, screen, source=source)
+    source.start()
     try:
         loop.run(max_seconds=max_seconds, fps=settings.display.fps)
     finally:
+        source.close()
         player.close()
         theme.release()
         pygame.quit()

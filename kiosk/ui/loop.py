@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pygame
 
+from kiosk.content.source import ContentSource
 from kiosk.ui.input import Gesture, InputMapper
 from kiosk.ui.scenes import Context, Scene, Transition, make_scene
 from kiosk.ui.widgets import Button, draw_button
@@ -31,11 +32,13 @@ class Loop:
         surface: pygame.Surface,
         now: Callable[[], float] = time.monotonic,
         on_frame: Callable[[], None] | None = None,
+        source: ContentSource | None = None,
     ) -> None:
         self.ctx = ctx
         self.surface = surface
         self.now = now
         self.on_frame = on_frame
+        self.source = source
         s = ctx.settings
         self.idle_s = s.timeouts.idle_s
         self.countdown_s = s.timeouts.countdown_s
@@ -147,7 +150,24 @@ class Loop:
         for g in self.input.poll(now):
             self.handle_gesture(g, now)
         self._idle(now)
+        if self.scene.name == "attract" and not self.in_visit and self.source is not None:
+            self._maybe_reload()
         self.scene.update(now)
+
+    def _maybe_reload(self) -> None:
+        """A newly installed release replaces the collection here, between visits only."""
+        assert self.source is not None
+        loaded = self.source.take_pending()
+        if loaded is None:
+            return
+        log.info("showing content release %s", loaded.release)
+        self.scene.exit()
+        self.ctx.set_collection(loaded.collection)
+        self.scene = make_scene(self.ctx, Transition("attract"))
+        self.scene.enter()
+        self.ctx.emit("content_release", release=loaded.release)
+        self.source.confirm()
+        self.dirty = True
 
     def draw(self) -> None:
         self.scene.draw(self.surface)
@@ -196,6 +216,8 @@ class Loop:
                 self.frame_ms.append((time.perf_counter() - t0) * 1000)
                 if len(self.frame_ms) == 1:
                     log.info("ready: %s on screen, %dx%d", self.scene.name, *self.ctx.size)
+                    if self.source is not None:
+                        self.source.confirm()
             if self.on_frame is not None:
                 self.on_frame()
             if self.animating:

@@ -5,8 +5,8 @@ with a fake, and ``kiosk tour`` can draw a clip's frame without playing it.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kiosk.content.model import Segment

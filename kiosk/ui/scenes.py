@@ -69,6 +69,16 @@ class Context:
         self.metrics = theme.Metrics(self.size, self.settings.display.screen_width_mm)
         self.frame = Frame(self.size, self.metrics, self.large_text)
 
+    def set_collection(self, collection: Collection) -> None:
+        """Show another collection from now on (a new release, at an attract boundary)."""
+        self.collection = collection
+        self.__post_init__()
+        if self.lang not in collection.languages:
+            self.lang = collection.default_language
+        self.languages = [x for x in self.languages if x in collection.languages] or list(
+            collection.languages
+        )
+
     def set_large_text(self, on: bool) -> None:
         self.large_text = on
         self.frame = Frame(self.size, self.metrics, on)
@@ -690,11 +700,10 @@ class ExplorerScene(Scene):
                 ctx.pal.accent,
                 anchor="center",
             )
-        if self.segment is not None:
-            if ctx.captions_on:
-                cap = ctx.player.caption(ctx.lang)
-                if cap:
-                    draw_caption(surf, cap, self.video_rect, ctx.cache, f.px_caption)
+        if self.segment is not None and ctx.captions_on:
+            cap = ctx.player.caption(ctx.lang)
+            if cap:
+                draw_caption(surf, cap, self.video_rect, ctx.cache, f.px_caption)
         if self.map is not None:
             t = ctx.player.clock() if self.segment is not None and self.seg_index == 0 else 1e9
             self.map.draw(surf, self.map_rect.topleft, t, ctx.cache, f.px_small)
