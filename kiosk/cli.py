@@ -52,7 +52,7 @@ def _has_display() -> bool:
 @click.option(
     "--content",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Collection folder (default: the settings' paths.content).",
+    help="Collection folder (default: the installed release, else paths.content).",
 )
 @click.option(
     "--config",
@@ -81,8 +81,7 @@ def run(
         raise SystemExit(3)
     from kiosk.app import run_kiosk
 
-    content_dir = content if content is not None else cfg.path("content")
-    raise SystemExit(run_kiosk(cfg, content_dir, fullscreen=fullscreen, max_seconds=max_seconds))
+    raise SystemExit(run_kiosk(cfg, content, fullscreen=fullscreen, max_seconds=max_seconds))
 
 
 @main.command(context_settings=CONTEXT)
@@ -188,3 +187,12 @@ def entry() -> None:
 
 
 # Commands that live beside the library they drive register here, one line each.
+from kiosk.analytics.cli import stats as stats_group  # noqa: E402
+
+main.add_command(stats_group)
+from kiosk import content_commands  # noqa: E402
+
+content_commands.register(content)
+from kiosk.mirror.commands import models_group  # noqa: E402
+
+main.add_command(models_group)

@@ -9,6 +9,16 @@ from pathlib import Path
 import pygame
 import pytest
 
+from kiosk.analytics.events import (
+    CaptionsToggled,
+    EndReason,
+    Event,
+    LanguageChosen,
+    Scene,
+    SceneViewed,
+    VisitEnded,
+    VisitStarted,
+)
 from kiosk.app import make_context
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
@@ -46,10 +56,10 @@ class Rig:
     ) -> None:
         self.now = 1000.0
         self.player = FakePlayer()
-        self.events: list[tuple[str, dict[str, object]]] = []
+        self.events: list[Event] = []
         self.settings = settings or Settings()
         self.ctx = make_context(collection, self.settings, self.player, size)
-        self.ctx.emit = lambda name, **kw: self.events.append((name, kw))
+        self.ctx.emit = self.events.append
         self.surface = pygame.Surface(size)
         self.loop = Loop(self.ctx, self.surface, now=lambda: self.now)
 
@@ -88,7 +98,7 @@ def test_visit_attract_gallery_explorer_back(small: Collection) -> None:
     assert rig.player.volume == 0.0  # the montage plays without sound
     rig.tap((500, 500))
     assert rig.loop.scene.name == "gallery"
-    assert ("visit_start", {}) in rig.events
+    assert VisitStarted() in rig.events
     scene = rig.loop.scene
     assert isinstance(scene, GalleryScene)
     rect, first = scene.cards[0]
@@ -116,7 +126,7 @@ def test_language_switch_mid_clip_keeps_place_and_playback(small: Collection) ->
     assert rig.player.calls == calls_before  # the clip was neither restarted nor stopped
     assert rig.player.state == "playing" and rig.player.time == 1.2
     assert rig.player.caption(rig.ctx.lang) == "Boats."
-    assert ("language", {"lang": "en"}) in rig.events
+    assert LanguageChosen("en") in rig.events
     # The language button shows which one is chosen.
     active = [b.action for b in scene.buttons if b.active and b.action.startswith("lang:")]
     assert active == ["lang:en"]
@@ -141,7 +151,7 @@ def test_idle_timeout_from_every_scene(small: Collection, where: str) -> None:
     assert rig.loop.scene.name != "attract"
     rig.wait(6)
     assert rig.loop.scene.name == "attract"
-    assert rig.events[-2:] == [("visit_end", {"reason": "idle"}), ("scene", {"scene": "attract"})]
+    assert rig.events[-2:] == [VisitEnded(EndReason.IDLE), SceneViewed(Scene.ATTRACT)]
     assert rig.ctx.lang == "ru"  # the next visitor starts afresh
 
 
@@ -226,7 +236,7 @@ def test_captions_toggle(small: Collection) -> None:
     assert rig.ctx.captions_on
     rig.press("captions")
     assert not rig.ctx.captions_on
-    assert ("captions", {"on": False}) in rig.events
+    assert CaptionsToggled(False) in rig.events
 
 
 def test_targets_are_big_enough_and_within_reach(small: Collection) -> None:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import pygame
 
+from kiosk.analytics.events import EndReason, SceneViewed, VisitEnded, VisitStarted
+from kiosk.analytics.events import Scene as SceneName
 from kiosk.content.source import ContentSource
 from kiosk.ui.input import Gesture, InputMapper
 from kiosk.ui.scenes import Context, Scene, Transition, make_scene
@@ -33,12 +35,14 @@ class Loop:
         now: Callable[[], float] = time.monotonic,
         on_frame: Callable[[], None] | None = None,
         source: ContentSource | None = None,
+        on_release: Callable[[str], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.surface = surface
         self.now = now
         self.on_frame = on_frame
         self.source = source
+        self.on_release = on_release
         s = ctx.settings
         self.idle_s = s.timeouts.idle_s
         self.countdown_s = s.timeouts.countdown_s
@@ -61,21 +65,21 @@ class Loop:
     # -- transitions --------------------------------------------------------------------------
     def go(self, tr: Transition) -> None:
         old = self.scene
+        old.exit()  # first, so that what it reports (a clip watched) belongs to the visit
         if tr.to == "attract" and self.in_visit:
-            self.end_visit("idle")
+            self.end_visit(EndReason.IDLE)
         if old.name == "attract" and tr.to != "attract" and not self.in_visit:
             self.visit += 1
             self.in_visit = True
-            self.ctx.emit("visit_start")
-        old.exit()
+            self.ctx.emit(VisitStarted())
         self.scene = make_scene(self.ctx, tr)
         self.scene.enter()
-        self.ctx.emit("scene", scene=self.scene.name)
+        self.ctx.emit(SceneViewed(SceneName(self.scene.name)))
         self.dirty = True
 
-    def end_visit(self, reason: str) -> None:
+    def end_visit(self, reason: EndReason) -> None:
         self.in_visit = False
-        self.ctx.emit("visit_end", reason=reason)
+        self.ctx.emit(VisitEnded(EndReason(reason)))
         # The next visitor starts with the kiosk's own defaults, not the last person's choices.
         ctx, s = self.ctx, self.ctx.settings
         ctx.lang = (
@@ -115,6 +119,7 @@ class Loop:
         if self.countdown_from is None and now - self.last_touch >= self.idle_s:
             # Counted from when the visitor went quiet, not from when the loop noticed.
             self.countdown_from = self.last_touch + self.idle_s
+            self.ctx.emit(SceneViewed(SceneName.STILL_THERE))
             self.dirty = True
         left = self.countdown_left(now)
         if left is not None:
@@ -165,7 +170,8 @@ class Loop:
         self.ctx.set_collection(loaded.collection)
         self.scene = make_scene(self.ctx, Transition("attract"))
         self.scene.enter()
-        self.ctx.emit("content_release", release=loaded.release)
+        if self.on_release is not None:
+            self.on_release(loaded.release)
         self.source.confirm()
         self.dirty = True
 

@@ -17,6 +17,16 @@ from typing import Any
 
 import pygame
 
+from kiosk.analytics.events import (
+    CaptionsToggled,
+    Event,
+    ExplorerOpened,
+    Fault,
+    FaultKind,
+    LanguageChosen,
+    SegmentStarted,
+    SegmentWatched,
+)
 from kiosk.content.model import Collection, Explorer, Segment
 from kiosk.settings import Settings
 from kiosk.ui import i18n, theme
@@ -35,7 +45,11 @@ from kiosk.ui.widgets import (
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[..., None]
+Emit = Callable[[Event], None]
+
+
+def _ignore(event: Event) -> None:
+    """The default sink for events when no recorder is attached."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class Context:
     size: tuple[int, int]
     lang: str
     languages: list[str]
-    emit: Emit = field(default=lambda *a, **k: None)
+    emit: Emit = field(default=_ignore)
     captions_on: bool = True
     large_text: bool = False
     volume: float = 0.7
@@ -158,7 +172,7 @@ class Scene:
             lang = action.split(":", 1)[1]
             if lang != ctx.lang:
                 ctx.lang = lang
-                ctx.emit("language", lang=lang)
+                ctx.emit(LanguageChosen(lang))
                 self.relayout()
         elif action == "large":
             ctx.set_large_text(not ctx.large_text)
@@ -422,7 +436,7 @@ class GalleryScene(Scene):
                     )
                 except (pygame.error, OSError, ValueError) as exc:
                     log.warning("portrait of %s cannot be shown: %s", e.slug, exc)
-                    self.ctx.emit("fault", kind="content", reason=f"portrait {e.slug}")
+                    self.ctx.emit(Fault(FaultKind.CONTENT, f"portrait of {e.slug} cannot be shown"))
             self.portraits[key] = img
         return self.portraits[key]
 
@@ -483,7 +497,10 @@ class ExplorerScene(Scene):
         self.layout: Layout | None = None
         self.map: RouteMap | None = None
         self.paused = False
-        self.segment_started = 0.0
+        self.playing: Segment | None = None
+        self.watch_reported = True
+        self.failure_reported = False
+        self.last_clock = 0.0
 
     @property
     def segment(self) -> Segment | None:
@@ -592,27 +609,54 @@ class ExplorerScene(Scene):
     # -- life -------------------------------------------------------------------------------
     def enter(self) -> None:
         super().enter()
-        self.ctx.emit("explorer", slug=self.explorer.slug)
+        self.ctx.emit(ExplorerOpened(self.explorer.slug))
         self._start_segment()
 
+    def _watched(self) -> None:
+        """Report how much of the segment on screen was seen, once, when it stops."""
+        seg = self.playing
+        if seg is None or self.watch_reported:
+            return
+        self.watch_reported = True
+        player = self.ctx.player
+        duration = seg.duration or self.last_clock
+        seen = duration if player.state == "ended" else min(self.last_clock, duration)
+        self.ctx.emit(SegmentWatched(self.explorer.slug, seg.id, seen, duration))
+
     def _start_segment(self) -> None:
+        self._watched()
         seg = self.segment
         self.paused = False
         if seg is None:
             return
         self.ctx.player.play(seg)
         self.ctx.player.set_volume(self.ctx.volume)
-        self.ctx.emit("segment", slug=self.explorer.slug, segment=seg.id)
+        self.playing, self.watch_reported, self.last_clock = seg, False, 0.0
+        self.failure_reported = False
+        self.ctx.emit(SegmentStarted(self.explorer.slug, seg.id))
         nxt = self.explorer.segments[(self.seg_index + 1) % len(self.explorer.segments)]
         if nxt is not seg:
             self.ctx.player.preload(nxt)
 
     def exit(self) -> None:
+        self._watched()
         self.ctx.player.stop()
 
     @property
     def animating(self) -> bool:
         return self.segment is not None and self.ctx.player.state == "playing"
+
+    def update(self, now: float) -> None:
+        player = self.ctx.player
+        if self.playing is None:
+            return
+        if player.state in ("playing", "paused"):
+            self.last_clock = player.clock()
+        elif player.state == "ended":
+            self._watched()
+        elif player.state == "failed" and not self.failure_reported:
+            self.failure_reported = True
+            self.ctx.emit(Fault(FaultKind.MEDIA, f"segment {self.explorer.slug}/{self.playing.id}"))
 
     def on_button(self, action: str) -> Transition | None:
         ctx, player = self.ctx, self.ctx.player
@@ -640,7 +684,7 @@ class ExplorerScene(Scene):
             self._start_segment()
         elif action == "captions":
             ctx.captions_on = not ctx.captions_on
-            ctx.emit("captions", on=ctx.captions_on)
+            ctx.emit(CaptionsToggled(ctx.captions_on))
         elif action in ("vol-", "vol+"):
             cap = ctx.settings.audio.volume_cap
             ctx.volume = max(

@@ -1,0 +1,137 @@
+"""``kiosk models``: build the frost model, and show which style models a kiosk has.
+
+Thin commands over :mod:`kiosk.mirror.build`, :mod:`kiosk.mirror.manifest` and the stylizer.
+``build`` needs torch (the ``models`` extra); ``info`` needs only onnxruntime.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _models_dir(directory: Path | None, config: Path | None) -> Path:
+    if directory is not None:
+        return directory
+    from kiosk import settings as settings_mod
+
+    try:
+        cfg = settings_mod.load(config)
+    except settings_mod.SettingsError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        raise SystemExit(2) from None
+    return cfg.path("models")
+
+
+@click.group("models", context_settings=CONTEXT)
+def models_group() -> None:
+    """Build and inspect the frost mirror's style models (models/onnx)."""
+
+
+@models_group.command(context_settings=CONTEXT)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("models/onnx"),
+    show_default=True,
+    help="Folder for frost.onnx, frost.json and the backdrop.",
+)
+def build(out: Path) -> None:
+    """Export the frost model from its torch source to ONNX, with its manifest.
+
+    Needs torch and onnx (pip install torch==2.13.0 onnx); the kiosk itself runs the result with
+    onnxruntime alone.
+    """
+    try:
+        import onnx  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        click.echo(
+            "kiosk models build needs torch and onnx: pip install torch==2.13.0 onnx "
+            "(or the project's 'models' extra)",
+            err=True,
+        )
+        raise SystemExit(2) from None
+    from kiosk.mirror.build import build as run_build
+
+    try:
+        result = run_build(out)
+    except RuntimeError as exc:
+        click.echo(f"kiosk models build: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(
+        f"wrote {result.model} ({result.size_bytes / 1024:.0f} KiB), {result.manifest.name}, "
+        f"{result.background.name}; onnxruntime vs torch: max difference "
+        f"{result.parity_max_abs} level(s)"
+    )
+
+
+@models_group.command(context_settings=CONTEXT)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Models folder (default: the settings' paths.models).",
+)
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def info(directory: Path | None, config: Path | None, as_json: bool) -> None:
+    """List the style models, check their files, and say where they would run."""
+    from kiosk.mirror import manifest
+
+    folder = _models_dir(directory, config)
+    try:
+        import onnxruntime
+
+        providers: list[str] = list(onnxruntime.get_available_providers())
+        ort_version = str(onnxruntime.__version__)
+    except ImportError:
+        providers, ort_version = [], "not installed"
+    report: dict[str, Any] = {
+        "folder": str(folder),
+        "onnxruntime": ort_version,
+        "providers_available": providers,
+        "models": [],
+    }
+    ok = True
+    for item in manifest.available(folder):
+        if isinstance(item, manifest.ManifestError):
+            ok = False
+            report["models"].append({"problem": str(item)})
+            continue
+        problem = item.verify()
+        ok = ok and problem is None
+        report["models"].append(
+            {
+                "name": item.name,
+                "title": item.title,
+                "file": item.file,
+                "bytes": item.model_path.stat().st_size if item.model_path.is_file() else None,
+                "sha256_ok": problem is None,
+                "problem": problem,
+                "opset": item.opset,
+                "inputs": {s.role: s.name for s in item.inputs},
+                "built_with": {k: item.built.get(k) for k in ("torch", "onnx", "kiosk")},
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{folder}: onnxruntime {ort_version}, providers: {', '.join(providers)}")
+        if not report["models"]:
+            click.echo("  no models (build the bundled one with: kiosk models build)")
+        for m in report["models"]:
+            if "name" not in m:
+                click.secho(f"  {m['problem']}", fg="red")
+                continue
+            state = "OK" if m["sha256_ok"] else click.style(m["problem"], fg="red")
+            size = f"{m['bytes'] / 1024:.0f} KiB" if m["bytes"] else "missing"
+            click.echo(f"  {m['name']}: {m['file']} ({size}, opset {m['opset']}) {state}")
+            click.echo(f"    inputs: {', '.join(f'{k}={v}' for k, v in m['inputs'].items())}")
+    raise SystemExit(0 if ok else 1)

@@ -1,0 +1,233 @@
+"""The mirror's worker: camera -> cues -> stylizer -> the newest finished frame.
+
+One thread does the work; the screen's thread only reads :meth:`MirrorPipeline.latest_frame`
+(a latest-value slot: the frame is already stylized and scaled to the view, ready to blit) and
+:meth:`MirrorPipeline.status`. The camera is opened when the mirror starts and closed when it
+stops, so it is on only while the mirror is on screen. A camera that cannot be opened, or is lost
+mid-use, is tried again every couple of seconds; the mirror comes back by itself when it does.
+
+An error in the cues or the model is stored and re-raised on the screen's thread by
+:meth:`MirrorPipeline.check`; a camera problem only changes the status.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from kiosk.mirror.camera import FrameSource
+from kiosk.mirror.cues import CueOptions, CueTracker
+from kiosk.mirror.stylizer import Stylizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MirrorFrame:
+    """A stylized frame ready to blit: RGB uint8 HxWx3 (C-contiguous), its size and age."""
+
+    data: np.ndarray
+    size: tuple[int, int]
+    pts: float
+    index: int
+    faces: int
+
+
+@dataclass(frozen=True)
+class MirrorStatus:
+    """What the scene and the admin screen show about the mirror.
+
+    ``state``: ``off`` (not started), ``starting``, ``running``, ``no_camera`` (never opened),
+    ``lost`` (was running, the camera went away), ``error`` (the model failed; see ``error``).
+    """
+
+    state: str
+    camera_on: bool
+    provider: str
+    fps: float
+    stylize_ms: float
+    cues_ms: float
+    error: str | None = None
+
+
+class MirrorPipeline:
+    """Runs the mirror in a worker thread. Start, read, stop; :meth:`close` joins everything."""
+
+    def __init__(
+        self,
+        open_source: Callable[[], FrameSource],
+        stylizer: Stylizer,
+        cue_options: CueOptions | None = None,
+        retry_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        async_cues: bool = True,
+    ) -> None:
+        self.open_source = open_source
+        self.stylizer = stylizer
+        self.cue_options = cue_options or CueOptions()
+        self.retry_s = retry_s
+        self.async_cues = async_cues
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._latest: MirrorFrame | None = None
+        self._view_size: tuple[int, int] | None = None
+        self._state = "off"
+        self._camera_on = False
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._times: deque[float] = deque(maxlen=30)
+        self._stylize_ms: deque[float] = deque(maxlen=30)
+        self._cues_ms: deque[float] = deque(maxlen=30)
+
+    # ---- the screen's side ----
+    def start(self) -> None:
+        """Open the camera and start stylizing (no-op when already running)."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        with self._lock:
+            self._state, self._error, self._latest = "starting", None, None
+        self._thread = threading.Thread(target=self._run, name="mirror-pipeline", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop, close the camera (its light goes off), forget every frame."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=10.0)
+            if thread.is_alive():  # pragma: no cover
+                log.warning("mirror worker did not stop in 10 s")
+        with self._lock:
+            self._latest = None
+            self._camera_on = False
+            if self._state != "error":
+                self._state = "off"
+
+    close = stop
+
+    def set_view_size(self, size: tuple[int, int] | None) -> None:
+        """Deliver frames scaled (and centre-cropped) to fill this size; None = capture size."""
+        with self._lock:
+            self._view_size = size
+
+    def latest_frame(self) -> MirrorFrame | None:
+        with self._lock:
+            return self._latest
+
+    def status(self) -> MirrorStatus:
+        with self._lock:
+            times = list(self._times)
+            fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+            if times and self.clock() - times[-1] > 1.0:
+                fps = 0.0
+            return MirrorStatus(
+                state=self._state,
+                camera_on=self._camera_on,
+                provider=self.stylizer.provider,
+                fps=round(fps, 1),
+                stylize_ms=round(float(np.median(self._stylize_ms)), 2) if self._stylize_ms else 0,
+                cues_ms=round(float(np.median(self._cues_ms)), 2) if self._cues_ms else 0.0,
+                error=str(self._error) if self._error else None,
+            )
+
+    def check(self) -> None:
+        """Re-raise, on the caller's thread, an error that stopped the worker."""
+        with self._lock:
+            error = self._error
+        if error is not None:
+            raise RuntimeError(f"frost mirror stopped: {error}") from error
+
+    # ---- the worker's side ----
+    def _set(self, state: str, camera_on: bool | None = None) -> None:
+        with self._lock:
+            if state != self._state:
+                log.info("frost mirror: %s", state)
+            self._state = state
+            if camera_on is not None:
+                self._camera_on = camera_on
+            if state != "running":
+                self._latest = None
+
+    def _run(self) -> None:
+        source: FrameSource | None = None
+        ever_opened = False
+        tracker = CueTracker(self.cue_options, asynchronous=self.async_cues)
+        started, last = self.clock(), 0
+        try:
+            while not self._stop.is_set():
+                if source is None:
+                    try:
+                        source = self.open_source()
+                    except Exception as exc:
+                        log.info("frost mirror: camera not available: %s", exc)
+                        self._set("lost" if ever_opened else "no_camera", camera_on=False)
+                        self._stop.wait(self.retry_s)
+                        continue
+                    ever_opened = True
+                    tracker.close()
+                    tracker = CueTracker(self.cue_options, asynchronous=self.async_cues)
+                    started = self.clock()
+                    last = 0
+                    self._set("running", camera_on=True)  # any open source counts as "camera on"
+                frame = source.latest(after=last, timeout=1.0)
+                if frame is None:
+                    if not source.alive:
+                        log.warning("frost mirror: camera lost: %s", source.error or source.state)
+                        source.close()
+                        source = None
+                        self._set("lost", camera_on=False)
+                        self._stop.wait(self.retry_s)
+                    continue
+                last = frame.index
+                self._process(frame.data, frame.index, tracker, self.clock() - started)
+        except Exception as exc:
+            log.exception("frost mirror stopped")
+            with self._lock:
+                self._error = exc
+            self._set("error")
+        finally:
+            tracker.close()
+            if source is not None:
+                source.close()
+            with self._lock:
+                self._camera_on = False
+
+    def _process(self, data: np.ndarray, index: int, tracker: CueTracker, t: float) -> None:
+        t0 = time.perf_counter()
+        cues = tracker.update(data)
+        t1 = time.perf_counter()
+        image = self.stylizer.run(data, cues.mask, cues.cue_map, t)
+        t2 = time.perf_counter()
+        with self._lock:
+            view = self._view_size
+        if view is not None and view != (image.shape[1], image.shape[0]):
+            image = _cover(image, view)
+        frame = MirrorFrame(image, (image.shape[1], image.shape[0]), t, index, len(cues.faces))
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._latest = frame
+            self._times.append(self.clock())
+            self._cues_ms.append((t1 - t0) * 1000)
+            self._stylize_ms.append((t2 - t1) * 1000)
+
+
+def _cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Scale to fill ``size`` (width, height), cropping the overflow evenly."""
+    w, h = size
+    ih, iw = image.shape[:2]
+    s = max(w / iw, h / ih)
+    nw, nh = max(w, round(iw * s)), max(h, round(ih * s))
+    interp = cv2.INTER_LINEAR if s > 1 else cv2.INTER_AREA
+    scaled = cv2.resize(image, (nw, nh), interpolation=interp)
+    x0, y0 = (nw - w) // 2, (nh - h) // 2
+    return np.ascontiguousarray(scaled[y0 : y0 + h, x0 : x0 + w])

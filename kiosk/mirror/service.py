@@ -1,0 +1,82 @@
+"""The mirror put together from the machine settings (what ``app.py`` calls).
+
+* :func:`mirror_offered` says whether to show the mirror button now: switched on in the settings,
+  a model to run, and a camera present. It never opens the camera, so it is cheap to ask every few
+  seconds; the button comes back by itself when a camera is plugged in again.
+* :func:`create_mirror` loads the model and returns a stopped :class:`MirrorPipeline`; the scene
+  starts it (and so switches the camera on) when the visitor opens the mirror.
+* :func:`create_scene` makes the scene's behaviour with the settings' timings. For the admin
+  screen, ``pipeline.status()`` and ``pipeline.stylizer.describe()`` say where the model runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kiosk.mirror import manifest
+from kiosk.mirror.camera import camera_present, source_factory
+from kiosk.mirror.pipeline import MirrorPipeline
+from kiosk.mirror.scene import MirrorPort, MirrorScene
+from kiosk.mirror.stylizer import Stylizer, StylizerError, StylizerOptions
+from kiosk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class MirrorUnavailable(Exception):
+    """The mirror cannot be offered on this machine; the message says why, for the log."""
+
+
+def _device(settings: Settings) -> str:
+    spec = settings.camera.device.strip()
+    if spec.isdigit():
+        return spec
+    path = Path(spec)
+    return str(path if path.is_absolute() else settings.base_dir / path)
+
+
+def mirror_offered(settings: Settings) -> bool:
+    """Whether the visitor should see the mirror button now (cheap; never opens the camera)."""
+    cam = settings.camera
+    if not cam.enabled:
+        return False
+    if not (settings.path("models") / f"{cam.model}.json").is_file():
+        return False
+    return camera_present(_device(settings))
+
+
+def create_mirror(settings: Settings, warm_up: bool = True) -> MirrorPipeline:
+    """Load the configured model and return a stopped pipeline (the camera stays off)."""
+    cam = settings.camera
+    if not cam.enabled:
+        raise MirrorUnavailable("the frost mirror is switched off (camera.enabled: false)")
+    try:
+        found = manifest.find(settings.path("models"), cam.model)
+    except manifest.ManifestError as exc:
+        raise MirrorUnavailable(str(exc)) from None
+    background = None
+    if cam.background:
+        bg = Path(cam.background)
+        background = bg if bg.is_absolute() else settings.base_dir / bg
+    options = StylizerOptions(
+        provider=cam.provider,
+        threads=cam.threads,
+        warm_up_size=(cam.width, cam.height) if warm_up else None,
+        background=background,
+    )
+    try:
+        stylizer = Stylizer(found, options)
+    except StylizerError as exc:
+        raise MirrorUnavailable(str(exc)) from None
+    source = source_factory(_device(settings), cam.width, cam.height, cam.flip)
+    return MirrorPipeline(source, stylizer)
+
+
+def create_scene(settings: Settings, mirror: MirrorPort) -> MirrorScene:
+    """The mirror scene with the settings' hold-still time and the kiosk's idle timeout."""
+    return MirrorScene(
+        mirror,
+        freeze_s=max(0.5, settings.camera.freeze_s),
+        idle_s=settings.timeouts.idle_s,
+    )

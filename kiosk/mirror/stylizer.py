@@ -1,0 +1,295 @@
+"""The style model at run time: an onnxruntime session that turns a camera frame into the look.
+
+* Providers are asked for explicitly (CUDA first where ``onnxruntime-gpu`` offers it, then the
+  CPU), and the one actually in use is read back from the session: :attr:`Stylizer.provider`.
+  A CUDA request that ends on the CPU is reported in :attr:`Stylizer.fallback`, never silent.
+* Thread counts are set: all cores but one by default, so the screen's thread keeps a core, and
+  the pool does not spin while idle.
+* On a GPU, IO binding keeps the constant backdrop on the device and the output is bound there.
+* The first frame is not the slow one: :meth:`Stylizer.warm_up` runs the graph at start-up.
+* Any model with a manifest works: inputs and outputs are converted to the layout, dtype, channel
+  order and value range the manifest gives (see :mod:`kiosk.mirror.manifest`).
+
+onnxruntime is imported when a stylizer is made, with a clear message if it is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.mirror import textures
+from kiosk.mirror.cues import empty_cue_map
+from kiosk.mirror.manifest import Manifest, TensorSpec
+
+log = logging.getLogger(__name__)
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+PROVIDER_NAMES = {CUDA: "cuda", CPU: "cpu"}
+
+
+class StylizerError(Exception):
+    """The style model cannot be loaded or run."""
+
+
+@dataclass(frozen=True)
+class StylizerOptions:
+    """How the style model runs.
+
+    Attributes:
+        provider: ``auto`` (CUDA when available, else CPU), ``cuda`` or ``cpu``.
+        threads: intra-op threads; 0 = all cores but one (at least one).
+        io_binding: bind inputs and outputs explicitly; None = only on a GPU.
+        warm_up_size: frame size (width, height) for the start-up run; None = no warm-up.
+        background: backdrop picture (any size, RGB or BGR file); None = the manifest's.
+    """
+
+    provider: str = "auto"
+    threads: int = 0
+    io_binding: bool | None = None
+    warm_up_size: tuple[int, int] | None = (640, 480)
+    background: Path | None = None
+
+
+def import_onnxruntime() -> Any:
+    try:
+        import onnxruntime
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise StylizerError(
+            "the frost mirror needs onnxruntime (pip install onnxruntime, or onnxruntime-gpu)"
+        ) from exc
+    return onnxruntime
+
+
+def default_threads() -> int:
+    """All cores but one: the main thread draws the screen and must not wait for inference."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
+
+
+def choose_providers(requested: str, available: list[str]) -> tuple[list[Any], str | None]:
+    """The provider list to ask for, and why CUDA is missing from it when it was asked for."""
+    requested = requested.lower().strip()
+    if requested not in ("auto", "cuda", "cpu"):
+        raise StylizerError(f"camera.provider: {requested!r} is not auto, cuda or cpu")
+    if requested == "cpu":
+        return [CPU], None
+    if CUDA in available:
+        return [(CUDA, {"device_id": 0}), CPU], None
+    why = "CUDA is not available (onnxruntime-gpu is not installed or finds no GPU)"
+    return [CPU], why if requested == "cuda" else None
+
+
+def _to_model(image: np.ndarray, spec: TensorSpec) -> np.ndarray:
+    """An RGB uint8 HxWx3 picture in the form a model's image input wants."""
+    x = image[..., ::-1] if spec.channels == "BGR" else image
+    lo, hi = spec.range
+    if spec.dtype == "uint8":
+        arr = np.ascontiguousarray(x)
+    else:
+        arr = x.astype(np.float32)
+        if (lo, hi) != (0.0, 255.0):
+            arr = arr * ((hi - lo) / 255.0) + lo
+        arr = arr.astype(np.float16 if spec.dtype == "float16" else np.float32)
+    if spec.layout in ("CHW", "NCHW"):
+        arr = arr.transpose(2, 0, 1)
+    if spec.layout in ("NCHW", "NHWC"):
+        arr = arr[None]
+    return np.ascontiguousarray(arr)
+
+
+def _from_model(out: np.ndarray, spec: TensorSpec) -> np.ndarray:
+    """A model's image output back to RGB uint8 HxWx3."""
+    arr = out[0] if spec.layout in ("NCHW", "NHWC") else out
+    if spec.layout in ("CHW", "NCHW"):
+        arr = arr.transpose(1, 2, 0)
+    if arr.dtype != np.uint8:
+        lo, hi = spec.range
+        arr = arr.astype(np.float32)
+        if (lo, hi) != (0.0, 255.0):
+            arr = (arr - lo) * (255.0 / (hi - lo))
+        arr = np.clip(arr + 0.5, 0, 255).astype(np.uint8)
+    if spec.channels == "BGR":
+        arr = arr[..., ::-1]
+    return np.ascontiguousarray(arr)
+
+
+def cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale and centre-crop a picture to fill width x height."""
+    h, w = image.shape[:2]
+    s = max(width / w, height / h)
+    nw, nh = max(width, round(w * s)), max(height, round(h * s))
+    scaled = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
+    x0, y0 = (nw - width) // 2, (nh - height) // 2
+    return np.ascontiguousarray(scaled[y0 : y0 + height, x0 : x0 + width])
+
+
+def load_background(path: Path | None) -> np.ndarray:
+    """The backdrop as RGB uint8; a missing or broken file gives the drawn Arctic scene."""
+    if path is not None:
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if img is not None:
+            return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        log.warning("backdrop %s cannot be read; drawing the Arctic scene instead", path)
+    return textures.arctic_background(640, 360)
+
+
+class Stylizer:
+    """One style model in one onnxruntime session. Not thread-safe: one worker calls :meth:`run`."""
+
+    def __init__(self, manifest: Manifest, options: StylizerOptions | None = None) -> None:
+        self.manifest = manifest
+        self.options = options or StylizerOptions()
+        ort = import_onnxruntime()
+        problem = manifest.verify()
+        if problem:
+            raise StylizerError(problem)
+        providers, self.fallback = choose_providers(
+            self.options.provider, list(ort.get_available_providers())
+        )
+        self.threads = self.options.threads if self.options.threads > 0 else default_threads()
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        so.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(manifest.model_path), so, providers=providers)
+        except Exception as exc:
+            raise StylizerError(f"{manifest.model_path}: cannot load: {exc}") from exc
+        used = self.session.get_providers()
+        self.provider_full = used[0] if used else CPU
+        self.provider = PROVIDER_NAMES.get(self.provider_full, self.provider_full)
+        asked_cuda = any((p if isinstance(p, str) else p[0]) == CUDA for p in providers)
+        if asked_cuda and self.provider_full != CUDA:
+            self.fallback = "CUDA was offered but the session fell back to the CPU"
+        if self.fallback:
+            log.warning("frost mirror: %s; running on the CPU", self.fallback)
+        on_gpu = self.provider_full == CUDA
+        self.io_binding = self.options.io_binding if self.options.io_binding is not None else on_gpu
+        self.device = "cuda" if on_gpu else "cpu"
+        self._frame_spec = manifest.input("frame")
+        assert self._frame_spec is not None  # the manifest loader insists on it
+        self._names = {s.name for s in self.session.get_inputs()}
+        for spec in manifest.inputs:
+            if spec.name not in self._names:
+                raise StylizerError(f"{manifest.path}: the model has no input {spec.name!r}")
+        self._backdrop = load_background(self.options.background or manifest.background_path)
+        self._cache: dict[tuple[str, int, int], Any] = {}
+        self._lock = threading.Lock()
+        log.info(
+            "frost mirror model %s on %s, %d thread(s)%s",
+            manifest.name,
+            self.provider,
+            self.threads,
+            ", IO binding" if self.io_binding else "",
+        )
+        if self.options.warm_up_size is not None:
+            self.warm_up(*self.options.warm_up_size)
+
+    def describe(self) -> dict[str, Any]:
+        """For the admin screen and ``kiosk models info``."""
+        return {
+            "model": self.manifest.name,
+            "provider": self.provider,
+            "provider_detail": self.provider_full,
+            "fallback": self.fallback,
+            "threads": self.threads,
+            "io_binding": self.io_binding,
+        }
+
+    def warm_up(self, width: int, height: int) -> None:
+        """Run once at this frame size, so the first visitor does not wait for allocations."""
+        self.run(np.zeros((height, width, 3), np.uint8), None, None, 0.0)
+
+    def set_background(self, image: np.ndarray) -> None:
+        """A new backdrop (RGB uint8, any size)."""
+        with self._lock:
+            self._backdrop = image
+            self._cache = {k: v for k, v in self._cache.items() if k[0] != "background"}
+
+    def _cached(self, key: str, width: int, height: int) -> Any:
+        k = (key, width, height)
+        value = self._cache.get(k)
+        if value is not None:
+            return value
+        if key == "background":
+            bg = cover(self._backdrop, width // 2, height // 2)
+            value = np.ascontiguousarray(bg.transpose(2, 0, 1).astype(np.float32))
+            if self.io_binding:
+                ort = import_onnxruntime()
+                value = ort.OrtValue.ortvalue_from_numpy(value, self.device, 0)
+        elif key == "mask":
+            value = np.ones((max(1, height // 4), max(1, width // 4)), np.float32)
+        elif key == "cues":
+            value = empty_cue_map(max(1, width // 4), max(1, height // 4))
+        else:  # pragma: no cover
+            raise KeyError(key)
+        self._cache[k] = value
+        return value
+
+    def run(
+        self,
+        frame: np.ndarray,
+        mask: np.ndarray | None,
+        cue_map: np.ndarray | None,
+        t: float,
+    ) -> np.ndarray:
+        """Stylize one RGB uint8 HxWx3 frame; returns RGB uint8 at the same size."""
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise StylizerError(f"a frame must be HxWx3 uint8, not {frame.shape} {frame.dtype}")
+        height, width = frame.shape[:2]
+        spec = self._frame_spec
+        assert spec is not None
+        fixed = spec.fixed_size
+        src = cv2.resize(frame, fixed, interpolation=cv2.INTER_AREA) if fixed else frame
+        feeds: dict[str, Any] = {}
+        with self._lock:
+            for s in self.manifest.inputs:
+                if s.role == "frame":
+                    feeds[s.name] = _to_model(src, s)
+                elif s.role == "mask":
+                    feeds[s.name] = (
+                        mask if mask is not None else self._cached("mask", width, height)
+                    )
+                elif s.role == "cues":
+                    feeds[s.name] = (
+                        cue_map if cue_map is not None else self._cached("cues", width, height)
+                    )
+                elif s.role == "time":
+                    feeds[s.name] = np.array([t], np.float32)
+                elif s.role == "background":
+                    feeds[s.name] = self._cached("background", width, height)
+        out_spec = self.manifest.output
+        try:
+            if self.io_binding:
+                out = self._run_bound(feeds, out_spec.name)
+            else:
+                out = self.session.run([out_spec.name], feeds)[0]
+        except Exception as exc:
+            raise StylizerError(f"{self.manifest.name}: inference failed: {exc}") from exc
+        image = _from_model(out, out_spec)
+        if image.shape[:2] != (height, width):
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+        return image
+
+    def _run_bound(self, feeds: dict[str, Any], output: str) -> np.ndarray:
+        binding = self.session.io_binding()
+        for name, value in feeds.items():
+            if isinstance(value, np.ndarray):
+                binding.bind_cpu_input(name, value)
+            else:
+                binding.bind_ortvalue_input(name, value)
+        binding.bind_output(output, self.device)
+        self.session.run_with_iobinding(binding)
+        return binding.copy_outputs_to_cpu()[0]

@@ -1,0 +1,226 @@
+"""The mirror's worker: frames flow, the camera is on only while it runs, a lost camera comes
+back, an error reaches the screen's thread, and every thread is joined."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.mirror import manifest
+from kiosk.mirror.camera import FrameSource, SourceError, StillSource
+from kiosk.mirror.pipeline import MirrorPipeline
+from kiosk.mirror.stylizer import Stylizer, StylizerOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+PHOTO = ROOT / "tests" / "data" / "mirror" / "astronaut.jpg"
+
+
+@pytest.fixture(scope="module")
+def stylizer() -> Stylizer:
+    found = manifest.find(ROOT / "models" / "onnx", "frost")
+    return Stylizer(found, StylizerOptions(provider="cpu", threads=1, warm_up_size=(320, 240)))
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def mirror_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("mirror")]
+
+
+def test_frames_flow_at_the_view_size_and_the_camera_goes_off(stylizer: Stylizer) -> None:
+    pipe = MirrorPipeline(lambda: StillSource(PHOTO, 320, 240, fps=60).start(), stylizer)
+    assert pipe.status().state == "off" and not pipe.status().camera_on
+    pipe.set_view_size((400, 300))
+    pipe.start()
+    try:
+        assert wait_for(lambda: pipe.latest_frame() is not None)
+        frame = pipe.latest_frame()
+        assert frame is not None
+        assert frame.size == (400, 300) and frame.data.shape == (300, 400, 3)
+        status = pipe.status()
+        assert status.state == "running" and status.camera_on and status.provider == "cpu"
+        assert wait_for(lambda: pipe.status().fps > 0)
+        first = frame.index
+        assert wait_for(lambda: (pipe.latest_frame() or frame).index > first + 3)
+    finally:
+        pipe.stop()
+    assert pipe.latest_frame() is None  # nothing kept once the mirror is off
+    assert pipe.status().state == "off" and not pipe.status().camera_on
+    assert mirror_threads() == []
+
+
+def test_no_camera_then_it_comes_back(stylizer: Stylizer) -> None:
+    plugged = threading.Event()
+
+    def open_source() -> FrameSource:
+        if not plugged.is_set():
+            raise SourceError("camera 0 cannot be opened")
+        return StillSource(PHOTO, 320, 240, fps=30).start()
+
+    pipe = MirrorPipeline(open_source, stylizer, retry_s=0.05)
+    pipe.start()
+    try:
+        assert wait_for(lambda: pipe.status().state == "no_camera")
+        assert not pipe.status().camera_on and pipe.latest_frame() is None
+        plugged.set()
+        assert wait_for(lambda: pipe.latest_frame() is not None)
+        assert pipe.status().state == "running"
+    finally:
+        pipe.stop()
+    assert mirror_threads() == []
+
+
+class Flaky(FrameSource):
+    """Delivers a few frames, then the 'camera' is unplugged."""
+
+    def __init__(self, frames: int) -> None:
+        super().__init__(320, 240, name="flaky")
+        self.left = frames
+
+    @property
+    def camera_on(self) -> bool:
+        return self.state == "running"
+
+    def _open(self) -> None:
+        pass
+
+    def _read(self) -> np.ndarray | None:
+        time.sleep(0.02)
+        self.left -= 1
+        if self.left < 0:
+            raise SourceError("camera stopped delivering frames")
+        return np.full((240, 320, 3), 90, np.uint8)
+
+
+def test_a_camera_lost_mid_use_is_reported_and_reopened(stylizer: Stylizer) -> None:
+    opened = []
+
+    def open_source() -> FrameSource:
+        opened.append(1)
+        if len(opened) == 2:
+            raise SourceError("still unplugged")
+        return Flaky(5).start()
+
+    pipe = MirrorPipeline(open_source, stylizer, retry_s=0.05)
+    pipe.start()
+    try:
+        assert wait_for(lambda: len(opened) >= 2)
+        assert wait_for(lambda: pipe.status().state in ("lost", "running"))
+        assert wait_for(lambda: len(opened) >= 3)  # tried again, and again
+    finally:
+        pipe.stop()
+    assert pipe.status().error is None
+    assert mirror_threads() == []
+
+
+class Broken:
+    provider = "cpu"
+
+    def run(self, *args: object) -> np.ndarray:
+        raise RuntimeError("the model fell over")
+
+
+def test_a_model_error_is_stored_and_raised_on_the_callers_thread() -> None:
+    pipe = MirrorPipeline(lambda: StillSource(PHOTO, 160, 120).start(), Broken())  # type: ignore[arg-type]
+    pipe.start()
+    try:
+        assert wait_for(lambda: pipe.status().state == "error")
+        assert "fell over" in (pipe.status().error or "")
+        with pytest.raises(RuntimeError, match="fell over"):
+            pipe.check()
+    finally:
+        pipe.stop()
+    assert not pipe.status().camera_on
+    assert mirror_threads() == []
+
+
+def test_latest_frame_wins(stylizer: Stylizer) -> None:
+    """A consumer that looks rarely sees the newest frame, never a queue of old ones."""
+    pipe = MirrorPipeline(lambda: StillSource(PHOTO, 160, 120, fps=100).start(), stylizer)
+    pipe.start()
+    try:
+        assert wait_for(lambda: pipe.latest_frame() is not None)
+        time.sleep(0.5)
+        a = pipe.latest_frame()
+        time.sleep(0.3)
+        b = pipe.latest_frame()
+        assert a is not None and b is not None and b.index > a.index + 1
+    finally:
+        pipe.stop()
+
+
+class FakeCapture:
+    """Stands in for cv2.VideoCapture: a camera that gives `frames` frames, then fails."""
+
+    frames = 30
+    opened = True
+
+    def __init__(self, *args: object) -> None:
+        self.props: dict[int, float] = {}
+        self.released = False
+        self.n = 0
+
+    def isOpened(self) -> bool:
+        return self.opened
+
+    def set(self, prop: int, value: float) -> bool:
+        self.props[prop] = value
+        return True
+
+    def get(self, prop: int) -> float:
+        return self.props.get(prop, 0.0)
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        self.n += 1
+        if self.n > self.frames:
+            return False, None
+        return True, np.full((720, 1280, 3), 60, np.uint8)
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_camera_source_fixed_size_exposure_lock_and_loss(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    from kiosk.mirror.camera import CameraSource
+
+    made: list[FakeCapture] = []
+
+    def capture(*args: object) -> FakeCapture:
+        made.append(FakeCapture())
+        return made[-1]
+
+    monkeypatch.setattr(cv2, "VideoCapture", capture)
+    cam = CameraSource(0, 320, 240, lock_after_s=0.0).start()
+    try:
+        assert cam.camera_on
+        frame = cam.latest(timeout=2.0)
+        assert frame is not None and frame.data.shape == (240, 320, 3)  # fixed capture size
+        cap = made[0]
+        assert cap.props[cv2.CAP_PROP_FRAME_WIDTH] == 320
+        assert cap.props[cv2.CAP_PROP_BUFFERSIZE] == 1
+        assert wait_for(lambda: cv2.CAP_PROP_AUTO_EXPOSURE in cap.props)  # exposure locked
+        assert wait_for(lambda: cam.state == "failed")  # unplugged after 30 frames
+        assert "stopped delivering" in str(cam.error)
+        assert wait_for(lambda: cap.released) and not cam.camera_on
+    finally:
+        cam.close()
+    FakeCapture.opened = False
+    try:
+        with pytest.raises(SourceError, match="cannot be opened"):
+            CameraSource(0, 320, 240).start()
+    finally:
+        FakeCapture.opened = True
