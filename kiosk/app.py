@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pygame
 
@@ -71,6 +73,21 @@ def draw_unavailable(surf: pygame.Surface) -> None:
             i18n.t(lang, "unavailable"), True, (242, 246, 250)
         )
         surf.blit(img, img.get_rect(center=(w // 2, h // 2 + i * h // 9)))
+
+
+def make_mirror(settings: Settings) -> tuple[Any, Callable[[], bool] | None]:
+    """The frost mirror's pipeline (camera off until a visitor opens it) and the check that
+    says whether to offer it now; (None, None) when it cannot run here."""
+    if not settings.camera.enabled:
+        return None, None
+    try:
+        from kiosk.mirror.service import create_mirror, mirror_offered
+
+        mirror = create_mirror(settings)
+    except Exception as exc:  # no model, no onnxruntime: the exhibit goes on without a mirror
+        log.warning("frost mirror unavailable: %s", exc)
+        return None, None
+    return mirror, lambda: mirror_offered(settings)
 
 
 def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
@@ -159,13 +176,19 @@ def run_kiosk(
     player = make_player(settings, screen.get_size())
     ctx = make_context(loaded.collection, settings, player, screen.get_size())
     ctx.emit = recorder.emit
-    loop = Loop(ctx, screen, source=source, on_release=recorder.set_release)
+    mirror, mirror_check = make_mirror(settings)
+    ctx.mirror = mirror
+    loop = Loop(
+        ctx, screen, source=source, on_release=recorder.set_release, mirror_check=mirror_check
+    )
     source.start()
     try:
         loop.run(max_seconds=max_seconds, fps=settings.display.fps)
     finally:
         source.close()
         player.close()
+        if mirror is not None:
+            mirror.stop()
         recorder.close()
         theme.release()
         pygame.quit()

@@ -36,13 +36,17 @@ class Loop:
         on_frame: Callable[[], None] | None = None,
         source: ContentSource | None = None,
         on_release: Callable[[str], None] | None = None,
+        mirror_check: Callable[[], bool] | None = None,
     ) -> None:
         self.ctx = ctx
         self.surface = surface
         self.now = now
+        ctx.now = now
         self.on_frame = on_frame
         self.source = source
         self.on_release = on_release
+        self.mirror_check = mirror_check
+        self.next_mirror_check = 0.0
         s = ctx.settings
         self.idle_s = s.timeouts.idle_s
         self.countdown_s = s.timeouts.countdown_s
@@ -155,6 +159,14 @@ class Loop:
         for g in self.input.poll(now):
             self.handle_gesture(g, now)
         self._idle(now)
+        if self.mirror_check is not None and now >= self.next_mirror_check:
+            # The mirror button follows the camera: it hides when unplugged, returns when back.
+            self.next_mirror_check = now + 5.0
+            offered = self.mirror_check()
+            if offered != self.ctx.mirror_available:
+                self.ctx.mirror_available = offered
+                self.scene.relayout()
+                self.dirty = True
         if self.scene.name == "attract" and not self.in_visit and self.source is not None:
             self._maybe_reload()
         self.scene.update(now)

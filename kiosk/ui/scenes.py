@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +77,8 @@ class Context:
     volume: float = 0.7
     cache: TextCache = field(default_factory=TextCache)
     mirror_available: bool = False
+    mirror: Any = None  # the frost mirror's pipeline (kiosk.mirror.scene.MirrorPort), if any
+    now: Callable[[], float] = time.monotonic  # the loop's clock (frozen in tests)
 
     def __post_init__(self) -> None:
         th = self.collection.theme
@@ -806,6 +809,12 @@ SCENES: dict[str, Callable[..., Scene]] = {
 
 
 def make_scene(ctx: Context, tr: Transition) -> Scene:
+    if tr.to == "mirror":
+        if ctx.mirror is None:
+            return make_scene(ctx, Transition("gallery"))
+        from kiosk.ui.mirror_scene import MirrorUIScene
+
+        return MirrorUIScene(ctx)
     factory = SCENES.get(tr.to)
     if factory is None:
         raise KeyError(tr.to)

@@ -1,0 +1,67 @@
+"""The frost mirror as one of the visitor's scenes.
+
+The mirror's behaviour (camera on while shown, hold-still countdown, frozen picture) lives in
+:mod:`kiosk.mirror.scene` and its drawing in :mod:`kiosk.mirror.view`; this adapter gives it the
+scenes' contract. The visit's idle countdown is the loop's, as for every scene. Leaving the scene
+switches the camera off and reports only how long the mirror was used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from kiosk.analytics.events import MirrorUsed
+from kiosk.ui.input import Gesture
+from kiosk.ui.scenes import Context, Scene, Transition
+
+
+class MirrorUIScene(Scene):
+    name = "mirror"
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        from kiosk.mirror.service import create_scene
+
+        assert ctx.mirror is not None
+        # The loop's idle countdown ends a quiet visit; the mirror's own timer is not needed.
+        self.inner = create_scene(ctx.settings, ctx.mirror)
+        self.inner.idle_s = float("inf")
+        self.last = 0.0
+        self.started = 0.0
+        self.buttons_at: dict[str, Any] = {}
+
+    def enter(self) -> None:
+        self.inner.enter(self.ctx.size)
+        self.started = self.last = self.ctx.now()
+
+    def exit(self) -> None:
+        self.inner.leave()
+        self.ctx.emit(MirrorUsed(max(0.0, self.ctx.now() - self.started)))
+
+    @property
+    def animating(self) -> bool:
+        return True
+
+    def update(self, now: float) -> None:
+        dt, self.last = max(0.0, now - self.last), now
+        self.inner.update(dt)
+
+    def handle(self, g: Gesture) -> Transition | None:
+        if g.kind == "key" and g.key == "back":
+            return Transition("gallery")
+        if g.kind != "tap":
+            return None
+        for action, rect in self.buttons_at.items():
+            if rect.collidepoint(g.pos):
+                if self.inner.handle(action) == "back":
+                    return Transition("gallery")
+                return None
+        self.inner.handle("touch")
+        return None
+
+    def draw(self, surf: pygame.Surface) -> None:
+        from kiosk.mirror import view
+
+        self.buttons_at = view.draw(surf, self.inner.view(), self.ctx.lang)
