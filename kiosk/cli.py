@@ -130,20 +130,36 @@ def content() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--no-media", is_flag=True, help="Skip opening the video files (faster).")
-def validate(directory: Path | None, as_json: bool, no_media: bool) -> None:
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Machine settings: the screen size and caption rules to check against.",
+)
+def validate(directory: Path | None, as_json: bool, no_media: bool, config: Path | None) -> None:
     """Check a collection folder; list every problem as file:line: message.
 
-    Exits 0 when the collection can be shown (warnings allowed), 1 when it has errors.
+    Checks the YAML, media (opened and read to the end), captions (timing and readability),
+    that every letter can be drawn by the bundled fonts, that names and summaries fit the
+    screen, and the images. Exits 0 when the collection can be shown (warnings allowed), 1 when
+    it has errors.
     """
     from kiosk.content.validate import validate as run_validate
+    from kiosk.media.probe import probe_deep
+    from kiosk.ui import theme
+    from kiosk.ui.fit import screen_checks
 
+    cfg = _load_settings(config)
     root = directory if directory is not None else Path("content")
     if not (root / "collection.yaml").exists():
         click.echo(f"{root}: no collection.yaml here; give the collection folder", err=True)
         raise SystemExit(2)
-    from kiosk.media.probe import probe
-
-    report = run_validate(root, None if no_media else probe)
+    report = run_validate(
+        root,
+        None if no_media else probe_deep,
+        rules=cfg.validation,
+        fonts=list(theme.FONTS.values()),
+        extra=screen_checks(cfg),
+    )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -151,9 +167,8 @@ def validate(directory: Path | None, as_json: bool, no_media: bool) -> None:
             click.secho(str(path), bold=True)
             for p in problems:
                 colour = "red" if p.severity == "error" else "yellow"
-                click.echo(
-                    f"{path}:{p.line}: " + click.style(p.severity, fg=colour) + f": {p.message}"
-                )
+                label = click.style(p.severity, fg=colour)
+                click.echo(f"{path}:{p.line}: {label}: {p.message}")
         verdict = "OK" if report.ok else "FAILED"
         click.echo(
             f"{verdict}: {report.explorers} explorers, {report.segments} segments, "

@@ -199,6 +199,21 @@ class AnalyticsSettings:
 
 
 @dataclass(frozen=True)
+class ValidationSettings:
+    """What `kiosk content validate` holds a collection to (captioning guidance and sizes)."""
+
+    caption_max_lines: int = _f(2, "lines a caption may have on screen at once")
+    caption_max_chars: int = _f(42, "characters a caption line may have")
+    caption_max_cps: float = _f(20.0, "characters a second a caption may ask a visitor to read")
+    caption_min_s: float = _f(1.0, "the shortest time a caption may stay on screen, in seconds")
+    image_max_pixels: int = _f(16_000_000, "the largest image accepted, in pixels (4000x4000)")
+    image_max_bytes: int = _f(20_000_000, "the largest image file accepted, in bytes")
+    video_max_pixels: int = _f(
+        1920 * 1080, "clips larger than this (e.g. 4K) play, but a warning suggests 1080p"
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All of one kiosk's settings."""
 
@@ -215,6 +230,7 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings)
     logs: LogSettings = field(default_factory=LogSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
     base_dir: Path = field(default=Path("."), compare=False, metadata={"internal": True})
 
     def path(self, name: str) -> Path:
@@ -298,6 +314,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "content.keep_releases": (2, 100),
     "content.max_pack_bytes": (1_000_000, 100_000_000_000_000),
     "content.max_boots": (1, 100),
+    "validation.caption_max_lines": (1, 10),
+    "validation.caption_max_chars": (10, 200),
+    "validation.caption_max_cps": (1.0, 100.0),
+    "validation.caption_min_s": (0.0, 60.0),
 }
 
 

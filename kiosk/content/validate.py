@@ -1,25 +1,36 @@
 """Lint-style checks of a whole collection, as ``kiosk content validate`` runs them.
 
-Everything wrong is collected, never just the first thing: loader problems (YAML, types, keys,
-missing files, duplicate slugs, bad ranges), then media (opens, has video, segment range inside
-the file), captions (parse, cues inside the segment) and route timings. Media are probed through
-a function passed in, so this module stays free of PyAV; the command passes
-:func:`kiosk.media.probe.probe`.
+Everything wrong is collected, never just the first thing:
+
+- the loader's problems (YAML, types, keys, missing files, duplicate slugs, bad ranges, missing
+  translations);
+- media, through a probe function passed in (so this module stays free of PyAV): the file opens,
+  has pictures, can be read to its end, the segment's range lies inside it, a sensible size;
+- captions: they parse, stay inside their segment, do not overlap, and can be read (lines,
+  characters a line, characters a second, time on screen: the thresholds in the settings);
+- glyphs: every string of every language can be drawn by the bundled fonts (fontTools);
+- whatever else the caller adds through ``extra`` (the command adds text fit and images, which
+  need pygame).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.content import glyphs
 from kiosk.content.loader import LoadResult, load_collection
-from kiosk.content.model import Collection, Explorer, Segment
+from kiosk.content.model import Collection, Explorer, Segment, Text
+from kiosk.settings import ValidationSettings
 from kiosk.yamlsrc import Problem
 
 # Slack for container rounding: an "out" a few milliseconds past the end is not a curator error.
 RANGE_SLACK_S = 0.05
+PLAYABLE_CODECS = {"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "mpeg2video", "theora"}
 
 
 class MediaInfoLike(Protocol):
@@ -30,6 +41,7 @@ class MediaInfoLike(Protocol):
 
 
 Prober = Callable[[Path], MediaInfoLike]
+Extra = Callable[[Collection], Iterable[Problem]]
 
 
 @dataclass
@@ -69,8 +81,8 @@ class Report:
         }
 
 
-def _find_line(path: Path, needle: str) -> int:
-    """Best-effort line of ``needle`` in a YAML file, for problems found after loading."""
+def find_line(path: Path, needle: str) -> int:
+    """Best-effort line of ``needle`` in a file, for problems found after loading."""
     try:
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if needle in line:
@@ -80,119 +92,249 @@ def _find_line(path: Path, needle: str) -> int:
     return 0
 
 
-def _check_segment(
-    explorer: Explorer, seg: Segment, probe: Prober | None, cache: dict[Path, Any]
+def _probe_all(paths: set[Path], probe: Prober) -> dict[Path, Any]:
+    """Probe every file once, in parallel: PyAV releases the interpreter while it reads."""
+
+    def one(path: Path) -> Any:
+        try:
+            return probe(path)
+        except Exception as exc:  # a prober's error is a problem to report, whatever it is
+            return exc
+
+    ordered = sorted(paths)
+    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
+        return dict(zip(ordered, pool.map(one, ordered), strict=True))
+
+
+def _check_media(
+    explorer: Explorer, seg: Segment, info: Any, rules: ValidationSettings
 ) -> Iterable[Problem]:
     ypath = explorer.folder / "explorer.yaml"
-    line = _find_line(ypath, f"id: {seg.id}")
-    what = f"segment '{seg.id}'"
-    duration: float | None = None
-    if probe is not None:
-        if seg.path not in cache:
-            try:
-                cache[seg.path] = probe(seg.path)
-            except Exception as exc:  # a prober's error is a problem to report, whatever it is
-                cache[seg.path] = exc
-        info = cache[seg.path]
-        if isinstance(info, Exception):
-            yield Problem(ypath, line, f"{what}: {seg.path.name}: {info}")
-            return
-        if not info.has_video:
-            yield Problem(ypath, line, f"{what}: {seg.path.name} has no video stream")
-        duration = info.duration
-        if seg.start >= duration:
-            yield Problem(
-                ypath,
-                line,
-                f"{what}: 'in' {seg.start:.2f}s is past the end of the file ({duration:.2f}s)",
-            )
-        elif seg.end is not None and seg.end > duration + RANGE_SLACK_S:
-            yield Problem(
-                ypath,
-                line,
-                f"{what}: 'out' {seg.end:.2f}s is past the end of the file ({duration:.2f}s)",
-            )
-    seg_len = (
-        seg.duration
-        if seg.duration is not None
-        else (None if duration is None else duration - seg.start)
-    )
-    for lang, cpath in seg.captions.items():
-        yield from _check_captions(cpath, lang, seg_len)
+    line = find_line(ypath, f"id: {seg.id}")
+    what = f"segment '{seg.id}': {seg.path.name}"
+    if isinstance(info, Exception):
+        yield Problem(ypath, line, f"{what}: {info}")
+        return
+    if not info.has_video:
+        yield Problem(ypath, line, f"{what} has no video stream")
+        return
+    for problem in getattr(info, "problems", ()):
+        yield Problem(ypath, line, f"{what}: {problem}")
+    codec = getattr(info, "video_codec", "")
+    if codec and codec not in PLAYABLE_CODECS:
+        yield Problem(
+            ypath, line, f"{what}: video codec '{codec}' is unusual; use H.264", "warning"
+        )
+    pixels = getattr(info, "width", 0) * getattr(info, "height", 0)
+    if pixels > rules.video_max_pixels:
+        yield Problem(
+            ypath,
+            line,
+            f"{what}: {info.width}x{info.height} is larger than this kiosk needs; "
+            "1920x1080 plays more smoothly",
+            "warning",
+        )
+    duration = info.duration
+    if seg.start >= duration:
+        yield Problem(
+            ypath,
+            line,
+            f"{what}: 'in' {seg.start:.2f}s is past the end of the file ({duration:.2f}s)",
+        )
+    elif seg.end is not None and seg.end > duration + RANGE_SLACK_S:
+        yield Problem(
+            ypath,
+            line,
+            f"{what}: 'out' {seg.end:.2f}s is past the end of the file ({duration:.2f}s)",
+        )
+
+
+def _segment_length(seg: Segment, info: Any) -> float | None:
+    if seg.duration is not None:
+        return seg.duration
+    if info is None or isinstance(info, Exception):
+        return None
+    return float(info.duration) - seg.start
+
+
+def _check_route(explorer: Explorer, seg: Segment, seg_len: float | None) -> Iterable[Problem]:
+    ypath = explorer.folder / "explorer.yaml"
     for i, pt in enumerate(explorer.route):
         target = pt.segment or (explorer.segments[0].id if explorer.segments else None)
         if target == seg.id and pt.at is not None and seg_len is not None and pt.at > seg_len:
             yield Problem(
                 ypath,
-                _find_line(ypath, f"at: {pt.at:g}") or line,
+                find_line(ypath, f"at: {pt.at:g}"),
                 f"route point {i + 1}: 'at' {pt.at:g}s is after the end of '{seg.id}' "
                 f"({seg_len:.2f}s)",
             )
 
 
-def _check_captions(path: Path, lang: str, seg_len: float | None) -> Iterable[Problem]:
+def check_captions(
+    path: Path, lang: str, seg_len: float | None, rules: ValidationSettings
+) -> Iterable[Problem]:
+    """Parse one WebVTT file and hold every cue to the segment and the reading guidance."""
     import webvtt  # small, pure Python; imported here so loading content stays light
 
     try:
-        captions = webvtt.read(str(path))
+        captions = webvtt.read(str(path)).captions
     except Exception as exc:  # webvtt raises several types for malformed files
         yield Problem(path, 0, f"captions ({lang}) cannot be read as WebVTT: {exc}")
         return
-    for cue in captions.captions:
+    previous_end = 0.0
+    for cue in captions:
         line = getattr(cue, "line_number", 0) or _find_cue_line(path, cue.start)
         # start_in_seconds is rounded down to whole seconds; milliseconds matter here.
         start = cue.start_time.in_milliseconds() / 1000
         end = cue.end_time.in_milliseconds() / 1000
+        where = f"cue {cue.start} --> {cue.end}"
         if end <= start:
             yield Problem(path, line, f"cue {cue.start} ends before it starts")
+            continue
         if seg_len is not None and end > seg_len + RANGE_SLACK_S:
+            yield Problem(path, line, f"{where} runs past the segment's end ({seg_len:.2f}s)")
+        if start < previous_end - 1e-6:
+            yield Problem(path, line, f"{where} overlaps the cue before it")
+        previous_end = max(previous_end, end)
+        lines = [x for x in cue.text.splitlines() if x.strip()]
+        if len(lines) > rules.caption_max_lines:
+            yield Problem(
+                path, line, f"{where}: {len(lines)} lines; at most {rules.caption_max_lines}"
+            )
+        longest = max((len(x) for x in lines), default=0)
+        if longest > rules.caption_max_chars:
             yield Problem(
                 path,
                 line,
-                f"cue {cue.start} --> {cue.end} runs past the segment's end ({seg_len:.2f}s)",
+                f"{where}: a line of {longest} characters; at most {rules.caption_max_chars}",
+            )
+        if end - start < rules.caption_min_s:
+            yield Problem(
+                path,
+                line,
+                f"{where}: on screen {end - start:.2f}s; at least {rules.caption_min_s:g}s",
+            )
+        cps = len(" ".join(lines)) / (end - start)
+        if cps > rules.caption_max_cps:
+            yield Problem(
+                path,
+                line,
+                f"{where}: {cps:.0f} characters a second is too fast to read; "
+                f"at most {rules.caption_max_cps:g}",
             )
 
 
 def _find_cue_line(path: Path, start: str) -> int:
-    try:
-        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.startswith(start) and "-->" in line:
-                return i
-    except (OSError, UnicodeDecodeError):
-        pass
-    return 0
+    return find_line(path, f"{start} -->")
 
 
-def validate_collection(result: LoadResult, probe: Prober | None = None) -> Report:
-    """Check a loaded collection. ``probe`` opens media; None skips media checks."""
+def _texts(explorer: Explorer) -> Iterable[tuple[str, Text]]:
+    yield "name", explorer.name
+    yield "summary", explorer.summary
+    yield "body", explorer.body
+    for fact in explorer.facts:
+        yield "facts", fact.text
+    for pt in explorer.route:
+        yield "route", pt.label
+    for seg in explorer.segments:
+        yield "segments", seg.title
+
+
+def check_glyphs(collection: Collection, fonts: Sequence[Path]) -> Iterable[Problem]:
+    """Every string of every language must be drawable by every bundled font."""
+    covered = glyphs.coverage(fonts)
+    if not covered:
+        return
+    cpath = collection.root / "collection.yaml"
+    for key, text in (
+        ("title", collection.title),
+        ("subtitle", collection.subtitle),
+        ("invitation", collection.invitation),
+    ):
+        for lang, value in text.values.items():
+            if bad := glyphs.missing(value, covered):
+                yield Problem(
+                    cpath,
+                    find_line(cpath, f"{key}:"),
+                    f"{key} ({lang}): the fonts cannot draw {glyphs.describe(bad)}",
+                )
+    for explorer in collection.explorers:
+        ypath = explorer.folder / "explorer.yaml"
+        for key, text in _texts(explorer):
+            for lang, value in text.values.items():
+                if bad := glyphs.missing(value, covered):
+                    yield Problem(
+                        ypath,
+                        find_line(ypath, value.splitlines()[0][:30]) or find_line(ypath, f"{key}:"),
+                        f"{key} ({lang}): the fonts cannot draw {glyphs.describe(bad)}",
+                    )
+        for seg in explorer.segments:
+            for lang, cpath_ in seg.captions.items():
+                try:
+                    caption_text = cpath_.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    yield Problem(cpath_, 0, f"captions ({lang}) cannot be read: {exc}")
+                    continue
+                if bad := glyphs.missing(caption_text, covered):
+                    yield Problem(
+                        cpath_,
+                        0,
+                        f"captions ({lang}): the fonts cannot draw {glyphs.describe(bad)}",
+                    )
+
+
+def validate_collection(
+    result: LoadResult,
+    probe: Prober | None = None,
+    *,
+    rules: ValidationSettings | None = None,
+    fonts: Sequence[Path] = (),
+    extra: Extra | None = None,
+) -> Report:
+    """Check a loaded collection. ``probe`` opens media (None skips media checks); ``fonts``
+    are the fonts whose coverage every text needs; ``extra`` adds the caller's own checks."""
+    rules = rules or ValidationSettings()
     report = Report(problems=list(result.problems))
     collection: Collection | None = result.collection
     if collection is None:
         return report
     report.explorers = len(collection.explorers)
-    cache: dict[Path, Any] = {}
-    for explorer in collection.explorers:
-        for seg in explorer.segments:
-            report.segments += 1
-            report.problems.extend(_check_segment(explorer, seg, probe, cache))
+    segments = [(e, s) for e in collection.explorers for s in e.segments]
+    report.segments = len(segments)
+    infos: dict[Path, Any] = {}
     if probe is not None:
-        for name, mpath in collection.masters.items():
-            if mpath not in cache:
-                try:
-                    cache[mpath] = probe(mpath)
-                except Exception as exc:
-                    report.problems.append(
-                        Problem(
-                            collection.root / "collection.yaml",
-                            _find_line(collection.root / "collection.yaml", name),
-                            f"masters.{name}: {exc}",
-                        )
-                    )
+        infos = _probe_all({s.path for _, s in segments} | set(collection.masters.values()), probe)
+    for explorer, seg in segments:
+        info = infos.get(seg.path)
+        if probe is not None:
+            report.problems.extend(_check_media(explorer, seg, info, rules))
+        seg_len = _segment_length(seg, info)
+        for lang, cpath in seg.captions.items():
+            report.problems.extend(check_captions(cpath, lang, seg_len, rules))
+        report.problems.extend(_check_route(explorer, seg, seg_len))
+    cfile = collection.root / "collection.yaml"
+    for name, mpath in collection.masters.items():
+        info = infos.get(mpath)
+        if isinstance(info, Exception):
+            report.problems.append(
+                Problem(cfile, find_line(cfile, name), f"masters.{name}: {info}")
+            )
+    if fonts:
+        report.problems.extend(check_glyphs(collection, fonts))
+    if extra is not None:
+        report.problems.extend(extra(collection))
     # Captions shared by two segments would otherwise be reported twice.
     report.problems = list(dict.fromkeys(report.problems))
     return report
 
 
-def validate(root: Path, probe: Prober | None = None) -> Report:
+def validate(
+    root: Path,
+    probe: Prober | None = None,
+    *,
+    rules: ValidationSettings | None = None,
+    fonts: Sequence[Path] = (),
+    extra: Extra | None = None,
+) -> Report:
     """Load and check the content folder ``root``."""
-    return validate_collection(load_collection(root), probe)
+    return validate_collection(load_collection(root), probe, rules=rules, fonts=fonts, extra=extra)
