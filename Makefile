@@ -12,7 +12,7 @@ LINT_PATHS := kiosk tests bench content/build
 .PHONY: demo test lint check format bench golden-update sysdeps venv clean
 
 demo: .stamp-venv
-	$(BIN)/kiosk run --content content --windowed
+	$(BIN)/kiosk run --config kiosk.demo.yaml --windowed
 
 test: .stamp-sysdeps .stamp-venv lint
 	$(BIN)/python -m pytest -q
