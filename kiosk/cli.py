@@ -14,20 +14,10 @@ import click
 
 from kiosk import __version__
 from kiosk import settings as settings_mod
+from kiosk.cliutil import CONTEXT, load_settings
 from kiosk.logs import setup_logging
 
 log = logging.getLogger("kiosk")
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def _load_settings(config: Path | None) -> settings_mod.Settings:
-    try:
-        return settings_mod.load(config)
-    except settings_mod.SettingsError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise SystemExit(2) from None
 
 
 @click.group(context_settings=CONTEXT)
@@ -71,7 +61,7 @@ def run(
     content: Path | None, config: Path | None, fullscreen: bool | None, max_seconds: float | None
 ) -> None:
     """Start the kiosk on a screen."""
-    cfg = _load_settings(config)
+    cfg = load_settings(config)
     if not _has_display():
         click.echo(
             "kiosk: no display found (DISPLAY/WAYLAND_DISPLAY unset); "
@@ -101,7 +91,7 @@ def tour(
     out: Path, content: Path | None, config: Path | None, langs: tuple[str, ...], size: str
 ) -> None:
     """Render every scene in every language to PNG files, without a screen."""
-    cfg = _load_settings(config)
+    cfg = load_settings(config)
     try:
         w, h = (int(v) for v in size.lower().split("x"))
     except ValueError:
@@ -148,7 +138,7 @@ def validate(directory: Path | None, as_json: bool, no_media: bool, config: Path
     from kiosk.ui import theme
     from kiosk.ui.fit import screen_checks
 
-    cfg = _load_settings(config)
+    cfg = load_settings(config)
     root = directory if directory is not None else Path("content")
     if not (root / "collection.yaml").exists():
         click.echo(f"{root}: no collection.yaml here; give the collection folder", err=True)
@@ -190,7 +180,7 @@ def settings_cmd(defaults: bool, check: Path | None) -> None:
         click.echo(settings_mod.defaults_yaml())
         return
     if check is not None:
-        _load_settings(check)
+        load_settings(check)
         click.echo(f"{check}: OK")
         return
     click.echo(click.get_current_context().get_help())

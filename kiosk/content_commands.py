@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,12 +18,11 @@ from typing import Any, TypeVar
 import click
 
 from kiosk import settings as settings_mod
+from kiosk.cliutil import CONTEXT, load_settings
 from kiosk.content import packs, releases
 from kiosk.content.signing import PublicKey, SecretKey, SigningError, write_keypair
 from kiosk.content.validate import Prober, validate
 
-INSTALLED_CONFIG = Path("/etc/kiosk/kiosk.yaml")
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -43,23 +41,9 @@ def _curator_errors() -> Iterator[None]:
 
 
 def _settings(config: Path | None) -> settings_mod.Settings:
-    """Settings from --config, else $KIOSK_CONFIG, else the installed file when present.
-
-    The same lookup as ``kiosk doctor``, so ``sudo kiosk content install PACK`` on an installed
-    kiosk needs no options.
-    """
-    if config is None:
-        env = os.environ.get("KIOSK_CONFIG", "")
-        if env:
-            config = Path(env)
-        elif INSTALLED_CONFIG.is_file():
-            config = INSTALLED_CONFIG
-    try:
-        return settings_mod.load(config)
-    except settings_mod.SettingsError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise SystemExit(2) from None
+    """Settings found as every command finds them, so ``sudo kiosk content install PACK`` on an
+    installed kiosk needs no options."""
+    return load_settings(config)
 
 
 def _root(cfg: settings_mod.Settings, root: Path | None) -> Path:

@@ -42,6 +42,20 @@ class Problem:
         }
 
 
+class HasProblems:
+    """Splits a ``problems`` list into errors and warnings (for reports that carry one)."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 class YamlError(Exception):
     """A file that cannot be read as YAML at all; carries the Problem to report."""
 

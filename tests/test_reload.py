@@ -3,13 +3,11 @@ release that cannot be shown sends the kiosk back to the previous one."""
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
-import pytest
 
 from kiosk.app import make_context
 from kiosk.content import releases
@@ -19,19 +17,8 @@ from kiosk.settings import Settings, TimeoutSettings
 from kiosk.ui.loop import Loop
 from kiosk.ui.scenes import Transition
 from tests.test_packs import build_pack, retitle
+from tests.test_ui import _pygame  # noqa: F401 - the fixture sets pygame up
 from tests.ui_fakes import FakePlayer
-
-
-@pytest.fixture(autouse=True)
-def _pygame() -> Iterator[None]:
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    yield
-    from kiosk.ui import theme
-
-    theme.release()
-    pygame.quit()
 
 
 def _install(src: Path, tmp: Path, root: Path, key: SecretKey, version: int) -> str:

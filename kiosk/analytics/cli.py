@@ -11,11 +11,9 @@ from pathlib import Path
 
 import click
 
-from kiosk import settings as settings_mod
+from kiosk.cliutil import CONTEXT, load_settings
 
 log = logging.getLogger(__name__)
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -26,13 +24,7 @@ def _fail(message: str, code: int = 2) -> None:
 def _database(db: Path | None, config: Path | None) -> Path:
     if db is not None:
         return db
-    try:
-        cfg = settings_mod.load(config)
-    except settings_mod.SettingsError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise SystemExit(2) from None
-    return cfg.path("database")
+    return load_settings(config).path("database")
 
 
 @click.group("stats", invoke_without_command=True, context_settings=CONTEXT)

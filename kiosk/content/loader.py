@@ -27,7 +27,7 @@ from kiosk.content.model import (
     Text,
     Theme,
 )
-from kiosk.yamlsrc import LList, LMap, Problem
+from kiosk.yamlsrc import HasProblems, LList, LMap, Problem
 
 T = TypeVar("T")
 
@@ -67,19 +67,11 @@ THEME_KEYS = {"background", "surface", "text", "accent"}
 
 
 @dataclass
-class LoadResult:
+class LoadResult(HasProblems):
     """What the loader made of a content folder, and everything wrong with it."""
 
     collection: Collection | None
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def ok(self) -> bool:

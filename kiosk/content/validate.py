@@ -26,7 +26,7 @@ from kiosk.content import glyphs
 from kiosk.content.loader import LoadResult, load_collection
 from kiosk.content.model import Collection, Explorer, Segment, Text
 from kiosk.settings import ValidationSettings
-from kiosk.yamlsrc import Problem
+from kiosk.yamlsrc import HasProblems, Problem
 
 # Slack for container rounding: an "out" a few milliseconds past the end is not a curator error.
 RANGE_SLACK_S = 0.05
@@ -45,20 +45,12 @@ Extra = Callable[[Collection], Iterable[Problem]]
 
 
 @dataclass
-class Report:
+class Report(HasProblems):
     """The validator's verdict."""
 
     problems: list[Problem] = field(default_factory=list)
     explorers: int = 0
     segments: int = 0
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def ok(self) -> bool:

@@ -12,21 +12,13 @@ from typing import Any
 
 import click
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from kiosk.cliutil import CONTEXT, load_settings
 
 
 def _models_dir(directory: Path | None, config: Path | None) -> Path:
     if directory is not None:
         return directory
-    from kiosk import settings as settings_mod
-
-    try:
-        cfg = settings_mod.load(config)
-    except settings_mod.SettingsError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise SystemExit(2) from None
-    return cfg.path("models")
+    return load_settings(config).path("models")
 
 
 @click.group("models", context_settings=CONTEXT)
