@@ -76,6 +76,7 @@ class Context:
     large_text: bool = False
     volume: float = 0.7
     cache: TextCache = field(default_factory=TextCache)
+    map_backgrounds: dict[tuple[str, tuple[int, int]], pygame.Surface] = field(default_factory=dict)
     mirror_available: bool = False
     mirror: Any = None  # the frost mirror's pipeline (kiosk.mirror.scene.MirrorPort), if any
     now: Callable[[], float] = time.monotonic  # the loop's clock (frozen in tests)
@@ -89,6 +90,7 @@ class Context:
     def set_collection(self, collection: Collection) -> None:
         """Show another collection from now on (a new release, at an attract boundary)."""
         self.collection = collection
+        self.map_backgrounds.clear()  # its theme may differ
         self.__post_init__()
         if self.lang not in collection.languages:
             self.lang = collection.default_language
@@ -607,7 +609,9 @@ class ExplorerScene(Scene):
                 b.enabled = self.segment is not None
             self.buttons.append(b)
         self.buttons += self.bottom_bar(back=True)
-        self.map = RouteMap(self.explorer, self.map_rect.size, ctx.pal, ctx.lang)
+        self.map = RouteMap(
+            self.explorer, self.map_rect.size, ctx.pal, ctx.lang, ctx.map_backgrounds
+        )
 
     # -- life -------------------------------------------------------------------------------
     def enter(self) -> None:

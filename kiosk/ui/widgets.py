@@ -10,7 +10,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+import numpy as np
 import pygame
 
 from kiosk.content import geo
@@ -173,12 +175,35 @@ def draw_caption(
         y += lh
 
 
+@dataclass(frozen=True)
+class _Rings:
+    """Rings already projected to unit coordinates, with their bounding boxes for culling."""
+
+    xy: tuple[Any, ...]
+    boxes: Any  # (N, 4): min x, min y, max x, max y
+
+    def visible(self, x0: float, y0: float, x1: float, y1: float) -> list[Any]:
+        b = self.boxes
+        if len(b) == 0:
+            return []
+        hit = (b[:, 2] >= x0) & (b[:, 0] <= x1) & (b[:, 3] >= y0) & (b[:, 1] <= y1)
+        return [self.xy[i] for i in np.flatnonzero(hit)]
+
+
+def _rings(rings: Sequence[Any]) -> _Rings:
+    xy = tuple(geo.project_many(r[:, 0], r[:, 1]) for r in rings)
+    boxes = np.array([[*a.min(axis=0), *a.max(axis=0)] for a in xy]) if xy else np.zeros((0, 4))
+    return _Rings(xy, boxes)
+
+
 @lru_cache(maxsize=1)
-def _coastline() -> geo.Coastline | None:
+def _projected_coast() -> tuple[_Rings, _Rings, _Rings] | None:
+    """The coastline projected once per process: every map after the first only scales it."""
     try:
-        return geo.load_coastline()
+        coast = geo.load_coastline()
     except (OSError, ValueError):
         return None
+    return _rings(coast.land), _rings(coast.lakes), _rings(coast.outlines)
 
 
 class RouteMap:
@@ -188,8 +213,17 @@ class RouteMap:
     adds the travelled part and the marker, so the map costs little while a clip plays.
     """
 
-    def __init__(self, explorer: Explorer, size: tuple[int, int], pal: Palette, lang: str) -> None:
+    def __init__(
+        self,
+        explorer: Explorer,
+        size: tuple[int, int],
+        pal: Palette,
+        lang: str,
+        backgrounds: dict[tuple[str, tuple[int, int]], pygame.Surface] | None = None,
+    ) -> None:
         self.explorer = explorer
+        # Shared between maps of the same explorer and size: a language switch redraws none.
+        self.backgrounds = backgrounds if backgrounds is not None else {}
         self.size = size
         self.pal = pal
         self.lang = lang
@@ -213,24 +247,27 @@ class RouteMap:
     def _build_background(self) -> pygame.Surface:
         w, h = self.size
         bg = pygame.Surface(self.size)
-        bg.fill(tuple(max(0, c - 8) for c in self.pal.surface))
+        sea = tuple(max(0, c - 8) for c in self.pal.surface)
+        bg.fill(sea)
         land = tuple(min(255, c + 22) for c in self.pal.surface)
         shore = tuple(min(255, c + 60) for c in self.pal.surface)
-        coast = _coastline()
+        coast = _projected_coast()
         if coast is not None and self.fit is not None:
-            view = pygame.Rect(-w, -h, 3 * w, 3 * h)
-            for ring in coast.land:
-                pts = self._px(ring)
-                if len(pts) >= 3 and any(view.collidepoint(p) for p in pts):
-                    pygame.draw.polygon(bg, land, pts)
-            for ring in coast.lakes:
-                pts = self._px(ring)
-                if len(pts) >= 3 and any(view.collidepoint(p) for p in pts):
-                    pygame.draw.polygon(bg, tuple(max(0, c - 8) for c in self.pal.surface), pts)
-            for line in coast.outlines:
-                pts = self._px(line)
-                if len(pts) >= 2 and any(view.collidepoint(p) for p in pts):
-                    pygame.draw.lines(bg, shore, False, pts, 1)
+            # Only rings that reach into the map (with a margin) are scaled and drawn.
+            x0, y0 = self.fit.invert(-0.2 * w, -0.2 * h)
+            x1, y1 = self.fit.invert(1.2 * w, 1.2 * h)
+            lands, lakes, outlines = coast
+            for rings, colour, kind in (
+                (lands, land, "fill"),
+                (lakes, sea, "fill"),
+                (outlines, shore, "line"),
+            ):
+                for ring in rings.visible(x0, y0, x1, y1):
+                    pts = self.fit.apply(ring).tolist()
+                    if kind == "fill" and len(pts) >= 3:
+                        pygame.draw.polygon(bg, colour, pts)
+                    elif kind == "line" and len(pts) >= 2:
+                        pygame.draw.lines(bg, colour, False, pts, 1)
         if self.route is not None:
             whole = self._px(self.route.path_at_time(self.route.times[-1]))
             if len(whole) >= 2:
@@ -245,7 +282,10 @@ class RouteMap:
         self, surf: pygame.Surface, pos: tuple[int, int], t: float, cache: TextCache, px: int
     ) -> None:
         if self.background is None:
-            self.background = self._build_background()
+            key = (self.explorer.slug, self.size)
+            if key not in self.backgrounds:
+                self.backgrounds[key] = self._build_background()
+            self.background = self.backgrounds[key]
         surf.blit(self.background, pos)
         if self.route is None or self.fit is None:
             return
