@@ -77,6 +77,7 @@ class Context:
     volume: float = 0.7
     cache: TextCache = field(default_factory=TextCache)
     map_backgrounds: dict[tuple[str, tuple[int, int]], pygame.Surface] = field(default_factory=dict)
+    portraits: dict[tuple[str, int], pygame.Surface | None] = field(default_factory=dict)
     mirror_available: bool = False
     mirror: Any = None  # the frost mirror's pipeline (kiosk.mirror.scene.MirrorPort), if any
     now: Callable[[], float] = time.monotonic  # the loop's clock (frozen in tests)
@@ -91,6 +92,7 @@ class Context:
         """Show another collection from now on (a new release, at an attract boundary)."""
         self.collection = collection
         self.map_backgrounds.clear()  # its theme may differ
+        self.portraits.clear()
         self.__post_init__()
         if self.lang not in collection.languages:
             self.lang = collection.default_language
@@ -356,7 +358,7 @@ class GalleryScene(Scene):
         self.page = 0
         self.cards: list[tuple[pygame.Rect, Explorer]] = []
         self.per_page = 1
-        self.portraits: dict[tuple[str, int], pygame.Surface | None] = {}
+        self.portraits = ctx.portraits  # scaled once per kiosk, not once per visit
 
     def relayout(self) -> None:
         f = self.ctx.frame

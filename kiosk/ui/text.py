@@ -112,10 +112,13 @@ def paginate(lines: list[str], height: int, line_height: int) -> Layout:
     return Layout(tuple(pages) or ((),), line_height)
 
 
+@lru_cache(maxsize=256)
 def layout_text(
     text: str, kind: str, px: int, size: tuple[int, int], lang: str, leading: float = 1.45
 ) -> Layout:
-    """Wrap and page ``text`` in the bundled font ``kind`` at ``px`` for a ``size`` panel."""
+    """Wrap and page ``text`` in the bundled font ``kind`` at ``px`` for a ``size`` panel.
+
+    Cached: a page opened again, or a language switched back, costs no line breaking."""
     fnt = theme.font(kind, px)
     lines = wrap(text, size[0], lambda s: fnt.size(s)[0], lang)
     return paginate(lines, size[1], max(1, round(px * leading)))
