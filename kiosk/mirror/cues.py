@@ -417,9 +417,16 @@ class CueTracker:
     frame, so a test sees the same cues on every run. :meth:`close` joins the thread.
     """
 
-    def __init__(self, options: CueOptions | None = None, asynchronous: bool = False) -> None:
+    def __init__(
+        self,
+        options: CueOptions | None = None,
+        asynchronous: bool = False,
+        detector: FaceDetector | None = None,
+    ) -> None:
         self.options = options or CueOptions()
-        self.detector = FaceDetector(self.options.detect_width)
+        # A detector may be handed on from the previous session: loading the cascades again
+        # for every visitor costs time and leaves the heap more fragmented each time.
+        self.detector = detector or FaceDetector(self.options.detect_width)
         self.tracker = FaceTracker(self.options)
         self.person = PersonMask(self.options.learn_rate, self.options.learn_frames)
         self.frames = 0

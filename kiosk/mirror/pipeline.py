@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from kiosk.mirror.camera import FrameSource
-from kiosk.mirror.cues import CueOptions, CueTracker
+from kiosk.mirror.cues import CueOptions, CueTracker, FaceDetector
 from kiosk.mirror.stylizer import Stylizer
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class MirrorPipeline:
         async_cues: bool = True,
     ) -> None:
         self.open_source = open_source
+        self._face_detector: FaceDetector | None = None
         self.stylizer = stylizer
         self.cue_options = cue_options or CueOptions()
         self.retry_s = retry_s
@@ -88,6 +89,12 @@ class MirrorPipeline:
         self._cues_ms: deque[float] = deque(maxlen=30)
 
     # ---- the screen's side ----
+    def _detector(self) -> FaceDetector:
+        """One set of cascades for the pipeline's life, shared by its successive sessions."""
+        if self._face_detector is None:
+            self._face_detector = FaceDetector((self.cue_options or CueOptions()).detect_width)
+        return self._face_detector
+
     def start(self) -> None:
         """Open the camera and start stylizing (no-op when already running)."""
         if self._thread is not None:
@@ -160,7 +167,9 @@ class MirrorPipeline:
     def _run(self) -> None:
         source: FrameSource | None = None
         ever_opened = False
-        tracker = CueTracker(self.cue_options, asynchronous=self.async_cues)
+        tracker = CueTracker(
+            self.cue_options, asynchronous=self.async_cues, detector=self._detector()
+        )
         started, last = self.clock(), 0
         try:
             while not self._stop.is_set():
@@ -174,7 +183,9 @@ class MirrorPipeline:
                         continue
                     ever_opened = True
                     tracker.close()
-                    tracker = CueTracker(self.cue_options, asynchronous=self.async_cues)
+                    tracker = CueTracker(
+                        self.cue_options, asynchronous=self.async_cues, detector=self._detector()
+                    )
                     started = self.clock()
                     last = 0
                     self._set("running", camera_on=True)  # any open source counts as "camera on"
