@@ -402,6 +402,13 @@ class Player:
         for src in self._all_sources():
             src.video.size = size
 
+    def drop_preloaded(self) -> None:
+        """Forget every preloaded segment: a new content release makes them stale, and a
+        resource count is only fair with none held."""
+        while self._preloaded:
+            _, src = self._preloaded.popitem()
+            self._retire(src)
+
     def is_preloaded(self, segment: Segment) -> bool:
         """Whether ``segment`` is preloaded and its first frame is decoded (play() is instant)."""
         src = self._preloaded.get(_segment_key(segment))

@@ -179,6 +179,9 @@ class Loop:
             return
         log.info("showing content release %s", loaded.release)
         self.scene.exit()
+        drop = getattr(self.ctx.player, "drop_preloaded", None)
+        if drop is not None:
+            drop()  # preloaded clips belong to the release being replaced
         self.ctx.set_collection(loaded.collection)
         self.scene = make_scene(self.ctx, Transition("attract"))
         self.scene.enter()
