@@ -72,7 +72,7 @@ class Loop:
         old.exit()  # first, so that what it reports (a clip watched) belongs to the visit
         if tr.to == "attract" and self.in_visit:
             self.end_visit(EndReason.IDLE)
-        if old.name == "attract" and tr.to != "attract" and not self.in_visit:
+        if old.name == "attract" and tr.to not in ("attract", "admin") and not self.in_visit:
             self.visit += 1
             self.in_visit = True
             self.ctx.emit(VisitStarted())
@@ -95,7 +95,10 @@ class Loop:
                 else ctx.languages[0]
             )
         )
-        ctx.captions_on = s.captions.default_on
+        # Staff may have changed the default in admin mode; it holds until the next restart.
+        ctx.captions_on = (
+            s.captions.default_on if ctx.captions_default is None else ctx.captions_default
+        )
         ctx.volume = min(s.audio.volume, s.audio.volume_cap)
         if ctx.large_text != s.display.large_text:
             ctx.set_large_text(s.display.large_text)
@@ -117,7 +120,7 @@ class Loop:
         )
 
     def _idle(self, now: float) -> None:
-        if self.scene.name == "attract" or self.input.pressed:
+        if self.scene.name in ("attract", "admin") or self.input.pressed:  # admin: own timer
             self.countdown_from = None
             return
         if self.countdown_from is None and now - self.last_touch >= self.idle_s:
@@ -169,7 +172,9 @@ class Loop:
                 self.dirty = True
         if self.scene.name == "attract" and not self.in_visit and self.source is not None:
             self._maybe_reload()
-        self.scene.update(now)
+        tr = self.scene.update(now)
+        if tr is not None:
+            self.go(tr)
 
     def _maybe_reload(self) -> None:
         """A newly installed release replaces the collection here, between visits only."""

@@ -44,9 +44,10 @@ class MirrorUIScene(Scene):
     def animating(self) -> bool:
         return True
 
-    def update(self, now: float) -> None:
+    def update(self, now: float) -> Transition | None:
         dt, self.last = max(0.0, now - self.last), now
         self.inner.update(dt)
+        return None
 
     def handle(self, g: Gesture) -> Transition | None:
         if g.kind == "key" and g.key == "back":

@@ -80,6 +80,10 @@ class Context:
     portraits: dict[tuple[str, int], pygame.Surface | None] = field(default_factory=dict)
     mirror_available: bool = False
     mirror: Any = None  # the frost mirror's pipeline (kiosk.mirror.scene.MirrorPort), if any
+    mirror_enabled: bool = True  # staff can hide the mirror (admin panel) even with a camera
+    captions_default: bool | None = None  # staff's choice for new visits; None: the settings'
+    admin_gate: Any = None  # kiosk.ops.admin.AdminGate; built from the settings when first needed
+    admin_hooks: Any = None  # kiosk.ui.admin_scene.AdminHooks: what the admin panel can call
     now: Callable[[], float] = time.monotonic  # the loop's clock (frozen in tests)
 
     def __post_init__(self) -> None:
@@ -160,8 +164,9 @@ class Scene:
     def animating(self) -> bool:
         return False
 
-    def update(self, now: float) -> None:
-        pass
+    def update(self, now: float) -> Transition | None:
+        """Advance animations; a scene may also leave by itself (admin closing when idle)."""
+        return None
 
     def handle(self, g: Gesture) -> Transition | None:
         if g.kind == "tap":
@@ -227,7 +232,7 @@ class Scene:
             )
         )
         right -= f.gap
-        if self.ctx.mirror_available:
+        if self.ctx.mirror_available and self.ctx.mirror_enabled:
             wm = max(
                 f.target * 2,
                 theme.font("sans-bold", f.px_button).size(self.ctx.t("mirror"))[0] + f.target // 2,
@@ -289,8 +294,9 @@ class AttractScene(Scene):
     def animating(self) -> bool:
         return True
 
-    def update(self, now: float) -> None:
+    def update(self, now: float) -> Transition | None:
         self.now = now
+        return None
 
     def handle(self, g: Gesture) -> Transition | None:
         if g.kind in ("tap", "long_press", "swipe") or (g.kind == "key" and g.key == "activate"):
@@ -655,10 +661,10 @@ class ExplorerScene(Scene):
     def animating(self) -> bool:
         return self.segment is not None and self.ctx.player.state == "playing"
 
-    def update(self, now: float) -> None:
+    def update(self, now: float) -> Transition | None:
         player = self.ctx.player
         if self.playing is None:
-            return
+            return None
         if player.state in ("playing", "paused"):
             self.last_clock = player.clock()
         elif player.state == "ended":
@@ -666,6 +672,7 @@ class ExplorerScene(Scene):
         elif player.state == "failed" and not self.failure_reported:
             self.failure_reported = True
             self.ctx.emit(Fault(FaultKind.MEDIA, f"segment {self.explorer.slug}/{self.playing.id}"))
+        return None
 
     def on_button(self, action: str) -> Transition | None:
         ctx, player = self.ctx, self.ctx.player
@@ -821,6 +828,14 @@ def make_scene(ctx: Context, tr: Transition) -> Scene:
         from kiosk.ui.mirror_scene import MirrorUIScene
 
         return MirrorUIScene(ctx)
+    if tr.to == "admin":
+        from kiosk.ui.admin_scene import AdminScene
+
+        if ctx.admin_gate is None:
+            from kiosk.ops.admin import AdminGate
+
+            ctx.admin_gate = AdminGate.from_settings(ctx.settings)
+        return AdminScene(ctx, ctx.admin_gate)
     factory = SCENES.get(tr.to)
     if factory is None:
         raise KeyError(tr.to)
