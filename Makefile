@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the kiosk and its tests use: PortAudio for sound, a PulseAudio null sink that
 # plays in real time for the sync tests, Xvfb and xdotool to drive a real window, minisign to
-# check content packs the way a curator would.
+# check content packs the way a curator would, shellcheck and systemd-analyze for the installer.
 SYSTEM_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool xauth \
-	minisign
+	minisign shellcheck systemd
 LINT_PATHS := kiosk tests bench content/build
 
 .PHONY: demo test lint check format bench golden-update sysdeps venv clean

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,12 @@ import pygame
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.content.source import ContentSource, make_scan
+from kiosk.ops.health import HealthSnapshot
 from kiosk.settings import Settings
 from kiosk.ui import i18n, theme
 from kiosk.ui.input import Gesture
 from kiosk.ui.loop import Loop
+from kiosk.ui.ops import Ops
 from kiosk.ui.ports import PlayerPort, StillPlayer
 from kiosk.ui.scenes import Context, ExplorerScene, Transition
 
@@ -88,6 +91,77 @@ def make_mirror(settings: Settings) -> tuple[Any, Callable[[], bool] | None]:
         log.warning("frost mirror unavailable: %s", exc)
         return None, None
     return mirror, lambda: mirror_offered(settings)
+
+
+def health_snapshot(
+    loop: Loop, player: PlayerPort, mirror: Any, source: ContentSource, started: float
+) -> HealthSnapshot:
+    """The figures the health file and the admin panel show."""
+    ms = list(loop.frame_ms)[-120:]
+    fps = 1000 / (sum(ms) / len(ms)) if ms and sum(ms) > 0 else 0.0
+    stats = getattr(player, "stats", None)
+    dropped = int(stats().get("frames_dropped", 0)) if callable(stats) else 0
+    faults = getattr(player, "faults", None)
+    counts = dict(faults.counts) if faults is not None else {}
+    provider = ""
+    if mirror is not None:
+        describe = getattr(getattr(mirror, "stylizer", None), "describe", None)
+        provider = str(describe()) if callable(describe) else ""
+    state = loop.ops.state if loop.ops is not None else None
+    return HealthSnapshot(
+        uptime_s=time.monotonic() - started,
+        fps=min(fps, 1000.0),
+        frames_dropped=dropped,
+        faults=counts,
+        content_release=source.release or "folder",
+        provider=provider,
+        open=state.open if state else True,
+        quiet=state.quiet if state else False,
+    )
+
+
+def admin_hooks(
+    loop: Loop, ops: Ops, source: ContentSource, player: PlayerPort, mirror: Any, started: float
+) -> Any:
+    """What the admin panel may do in this kiosk."""
+    from kiosk.content import releases
+    from kiosk.ops.lockdown import request_maintenance_stop
+    from kiosk.ui.admin_scene import AdminHooks
+
+    def rollback() -> str:
+        if not source.uses_releases or source.root is None:
+            return "no installed releases: the collection is a plain folder"
+        try:
+            old, new = releases.rollback(source.root)
+        except Exception as exc:  # shown to staff in the panel; the exhibit goes on
+            return f"rollback refused: {exc}"
+        source.check_once()
+        return f"{old.name} -> {new.name}; shown from the next visit"
+
+    def restart() -> None:
+        loop.exit_code = 0
+        loop.running = False  # systemd starts the kiosk again
+
+    def exit_to_desktop() -> None:
+        request_maintenance_stop()
+        if ops.lockdown is not None:
+            ops.lockdown.unlock()
+        loop.exit_code = 0
+        loop.running = False
+
+    def stats() -> dict[str, object]:
+        snap = health_snapshot(loop, player, mirror, source, started)
+        return {
+            "fps": round(snap.fps, 1),
+            "dropped": snap.frames_dropped,
+            "faults": sum(snap.faults.values()),
+            "release": snap.content_release,
+            "uptime_h": round(snap.uptime_s / 3600, 1),
+        }
+
+    return AdminHooks(
+        on_rollback=rollback, on_restart=restart, on_exit=exit_to_desktop, stats=stats
+    )
 
 
 def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
@@ -178,12 +252,23 @@ def run_kiosk(
     ctx.emit = recorder.emit
     mirror, mirror_check = make_mirror(settings)
     ctx.mirror = mirror
+    ops = Ops.from_settings(settings, screen.get_size(), locked=full)
     loop = Loop(
-        ctx, screen, source=source, on_release=recorder.set_release, mirror_check=mirror_check
+        ctx,
+        screen,
+        source=source,
+        on_release=recorder.set_release,
+        mirror_check=mirror_check,
+        ops=ops,
     )
+    started = time.monotonic()
+    ops.snapshot = lambda: health_snapshot(loop, player, mirror, source, started)
+    ctx.admin_hooks = admin_hooks(loop, ops, source, player, mirror, started)
     source.start()
     try:
         loop.run(max_seconds=max_seconds, fps=settings.display.fps)
+        if ops.watchdog is not None:
+            ops.watchdog.stopping("kiosk stopping")
     finally:
         source.close()
         player.close()
@@ -192,7 +277,7 @@ def run_kiosk(
         recorder.close()
         theme.release()
         pygame.quit()
-    return 0
+    return loop.exit_code
 
 
 def _wait_unavailable(max_seconds: float | None) -> None:

@@ -201,3 +201,7 @@ content_commands.register(content)
 from kiosk.mirror.commands import models_group  # noqa: E402
 
 main.add_command(models_group)
+from kiosk.ops.commands import admin, doctor  # noqa: E402
+
+main.add_command(admin)
+main.add_command(doctor)

@@ -18,7 +18,9 @@ import pygame
 from kiosk.analytics.events import EndReason, SceneViewed, VisitEnded, VisitStarted
 from kiosk.analytics.events import Scene as SceneName
 from kiosk.content.source import ContentSource
+from kiosk.ops.schedule import ScheduleState
 from kiosk.ui.input import Gesture, InputMapper
+from kiosk.ui.ops import Ops
 from kiosk.ui.scenes import Context, Scene, Transition, make_scene
 from kiosk.ui.widgets import Button, draw_button
 
@@ -37,6 +39,7 @@ class Loop:
         source: ContentSource | None = None,
         on_release: Callable[[str], None] | None = None,
         mirror_check: Callable[[], bool] | None = None,
+        ops: Ops | None = None,
     ) -> None:
         self.ctx = ctx
         self.surface = surface
@@ -46,6 +49,9 @@ class Loop:
         self.source = source
         self.on_release = on_release
         self.mirror_check = mirror_check
+        self.ops = ops
+        self.standby = False
+        self.exit_code = 0
         self.next_mirror_check = 0.0
         s = ctx.settings
         self.idle_s = s.timeouts.idle_s
@@ -137,6 +143,11 @@ class Loop:
 
     # -- one iteration --------------------------------------------------------------------------
     def handle_gesture(self, g: Gesture, now: float) -> None:
+        if self.ops is not None and self.ops.gesture(g, now) and self.scene.name != "admin":
+            self.go(Transition("admin"))
+            return
+        if self.standby:
+            return  # closed: the screen stays dark; only staff (the gesture above) get in
         if g.kind == "touch":
             self.last_touch = now
             return
@@ -153,6 +164,8 @@ class Loop:
     def step(self, events: list[pygame.event.Event]) -> None:
         now = self.now()
         for ev in events:
+            if self.ops is not None and self.ops.filter_event(ev):
+                continue  # a way out of the exhibit while it is locked
             if ev.type == pygame.QUIT:
                 self.running = False
             elif ev.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE):
@@ -162,6 +175,8 @@ class Loop:
         for g in self.input.poll(now):
             self.handle_gesture(g, now)
         self._idle(now)
+        if self.ops is not None:
+            self._schedule(self.ops.tick(now))
         if self.mirror_check is not None and now >= self.next_mirror_check:
             # The mirror button follows the camera: it hides when unplugged, returns when back.
             self.next_mirror_check = now + 5.0
@@ -175,6 +190,36 @@ class Loop:
         tr = self.scene.update(now)
         if tr is not None:
             self.go(tr)
+
+    def _schedule(self, state: ScheduleState) -> None:
+        """Opening hours: a dark standby when closed (never in the middle of a visit), quiet
+        hours with captions on and the sound capped, and the nightly restart."""
+        ctx = self.ctx
+        if not state.open and not self.standby and not self.in_visit:
+            log.info("closed: standby")
+            self.standby = True
+            self.scene.exit()
+            self.dirty = True
+        elif state.open and self.standby:
+            log.info("open: back to the attract loop")
+            self.standby = False
+            self.scene = make_scene(ctx, Transition("attract"))
+            self.scene.enter()
+            self.dirty = True
+        if state.quiet:
+            cap = (
+                self.ops.schedule.volume_cap(state, ctx.settings.audio.volume_cap)
+                if (self.ops is not None and self.ops.schedule is not None)
+                else 0.0
+            )
+            if ctx.volume > cap:
+                ctx.volume = cap
+                ctx.player.set_volume(cap)
+            ctx.captions_on = True
+        if state.restart_due and not self.in_visit:
+            log.info("nightly restart")
+            self.exit_code = 0
+            self.running = False
 
     def _maybe_reload(self) -> None:
         """A newly installed release replaces the collection here, between visits only."""
@@ -196,6 +241,10 @@ class Loop:
         self.dirty = True
 
     def draw(self) -> None:
+        if self.standby:
+            self.surface.fill((0, 0, 0))
+            self.dirty = False
+            return
         self.scene.draw(self.surface)
         left = self.countdown_left(self.now())
         if left is not None:
@@ -219,6 +268,8 @@ class Loop:
 
     @property
     def animating(self) -> bool:
+        if self.standby:
+            return False
         return self.scene.animating or self.countdown_from is not None or self.input.pressed
 
     def run(self, max_seconds: float | None = None, fps: int = 60) -> None:
@@ -242,6 +293,8 @@ class Loop:
                 self.frame_ms.append((time.perf_counter() - t0) * 1000)
                 if len(self.frame_ms) == 1:
                     log.info("ready: %s on screen, %dx%d", self.scene.name, *self.ctx.size)
+                    if self.ops is not None and self.ops.watchdog is not None:
+                        self.ops.watchdog.ready("attract loop on screen")
                     if self.source is not None:
                         self.source.confirm()
             if self.on_frame is not None:

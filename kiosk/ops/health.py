@@ -1,0 +1,142 @@
+"""Health figures for the museum's monitoring, written as a file; no network listener.
+
+Every ``health.interval_s`` seconds the main loop hands over a :class:`HealthSnapshot` and
+:class:`HealthWriter` replaces ``health.textfile`` with it in the Prometheus text format that
+node_exporter's textfile collector reads (``--collector.textfile.directory``). The file is written
+to a temporary name and renamed, so the collector never reads half a file. Off by default.
+
+The figures: ``kiosk_up``, ``kiosk_uptime_seconds``, ``kiosk_frame_rate``,
+``kiosk_frames_dropped_total``, ``kiosk_faults_total{kind}``, ``kiosk_open``, ``kiosk_quiet``,
+``kiosk_info{version,content_release,provider}`` and ``kiosk_health_timestamp_seconds`` (alert when
+it grows old: the kiosk, or its writing, has stopped).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.ops.files import atomic_write, resolve
+from kiosk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HealthSnapshot:
+    """The figures at one moment, as the main loop knows them."""
+
+    uptime_s: float
+    fps: float
+    frames_dropped: int  # since start
+    faults: Mapping[str, int] = field(default_factory=dict)  # since start, by kind
+    content_release: str = ""
+    provider: str = ""  # onnxruntime provider in use; "" when the mirror is off
+    open: bool = True
+    quiet: bool = False
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def render(snapshot: HealthSnapshot, now: float) -> str:
+    """The snapshot in the Prometheus text exposition format."""
+    s = snapshot
+    lines = [
+        "# HELP kiosk_up 1 while the kiosk's main loop runs.",
+        "# TYPE kiosk_up gauge",
+        "kiosk_up 1",
+        "# HELP kiosk_uptime_seconds Seconds since the kiosk started.",
+        "# TYPE kiosk_uptime_seconds gauge",
+        f"kiosk_uptime_seconds {s.uptime_s:.1f}",
+        "# HELP kiosk_frame_rate Frames drawn per second, recently.",
+        "# TYPE kiosk_frame_rate gauge",
+        f"kiosk_frame_rate {s.fps:.2f}",
+        "# HELP kiosk_frames_dropped_total Video frames dropped since start.",
+        "# TYPE kiosk_frames_dropped_total counter",
+        f"kiosk_frames_dropped_total {int(s.frames_dropped)}",
+        "# HELP kiosk_faults_total Faults since start, by kind (each degraded one feature).",
+        "# TYPE kiosk_faults_total counter",
+    ]
+    lines += [
+        f'kiosk_faults_total{{kind="{_label(kind)}"}} {int(n)}'
+        for kind, n in sorted(s.faults.items())
+    ]
+    lines += [
+        "# HELP kiosk_open 1 within opening hours, 0 in standby.",
+        "# TYPE kiosk_open gauge",
+        f"kiosk_open {int(s.open)}",
+        "# HELP kiosk_quiet 1 within quiet hours.",
+        "# TYPE kiosk_quiet gauge",
+        f"kiosk_quiet {int(s.quiet)}",
+        "# HELP kiosk_info Program version, content release and inference provider.",
+        "# TYPE kiosk_info gauge",
+        f'kiosk_info{{version="{_label(__version__)}",content_release="{_label(s.content_release)}",'
+        f'provider="{_label(s.provider)}"}} 1',
+        "# HELP kiosk_health_timestamp_seconds When this file was written (Unix time).",
+        "# TYPE kiosk_health_timestamp_seconds gauge",
+        f"kiosk_health_timestamp_seconds {now:.0f}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class HealthWriter:
+    """Writes the health file at most every ``interval_s``; never raises into the main loop."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        interval_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.interval_s = interval_s
+        self.clock = clock
+        self.wall = wall
+        self.failures = 0
+        self._last: float | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HealthWriter:
+        """A writer for ``health.textfile``, or a disabled one when ``health.enabled`` is off."""
+        h = settings.health
+        return cls(resolve(settings, h.textfile) if h.enabled else None, h.interval_s)
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def tick(self, make_snapshot: Callable[[], HealthSnapshot]) -> bool:
+        """Call every loop iteration; builds a snapshot and writes only when one is due."""
+        if self.path is None:
+            return False
+        now = self.clock()
+        if self._last is not None and now - self._last < self.interval_s:
+            return False
+        self._last = now
+        return self.write(make_snapshot())
+
+    def write(self, snapshot: HealthSnapshot) -> bool:
+        """Write one snapshot now; True on success."""
+        if self.path is None:
+            return False
+        try:
+            # Not synced: the file is rewritten every few seconds, and a sync that often would
+            # wear out an SD card for a file that is worthless after a power cut anyway.
+            text = render(snapshot, self.wall()).encode("utf-8")
+            atomic_write(self.path, text, mode=0o644, durable=False)
+        except OSError as exc:
+            self.failures += 1
+            # Once, then every hundredth time: a full disk must not flood the journal.
+            if self.failures == 1 or self.failures % 100 == 0:
+                log.warning(
+                    "cannot write health file %s: %s (%d times)", self.path, exc, self.failures
+                )
+            return False
+        return True

@@ -1,0 +1,227 @@
+"""The installer: its dry run (without root, changing nothing), shellcheck, and the systemd units.
+
+Tools: ``shellcheck`` (Debian package shellcheck) and ``systemd-analyze`` (package systemd). A
+test that needs one is skipped only when that program is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk import settings as settings_mod
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTALL = ROOT / "install"
+SCRIPTS = [INSTALL / "install.sh", INSTALL / "uninstall.sh"]
+UNITS = ["kiosk.service", "kiosk-retry.service", "kiosk-retry.timer"]
+NOBODY = 65534
+
+# Commands that change a machine. In a dry run none of them may be called: the test puts
+# stand-ins first on PATH that only write down that they were called.
+MUTATING = [
+    "apt-get", "apt", "dpkg", "useradd", "usermod", "userdel", "groupadd", "install", "cp", "mv",
+    "rm", "ln", "mkdir", "chown", "chmod", "tar", "sysctl", "pip", "sh", "loginctl",
+]  # fmt: skip
+STEPS = [
+    "Check the system",
+    "System packages",
+    "Kiosk user 'kiosk'",
+    "Folders",
+    "Program in its own virtual environment",
+    "Settings: /etc/kiosk/kiosk.yaml",
+    "Content and models",
+    "Lock-down",
+    "Service units",
+    "Session: no desktop",
+    "Admin PIN",
+    "Check the machine (kiosk doctor)",
+]
+
+
+@pytest.fixture
+def staged() -> Iterator[Path]:
+    """A world-readable folder with the stand-ins and a copy of what the installer reads."""
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-install-"))
+    try:
+        shims = folder / "bin"
+        shims.mkdir()
+        log = folder / "calls.log"
+        log.touch()
+        for name in MUTATING:
+            _script(shims / name, f'#!/bin/sh\necho "{name} $*" >> "{log}"\nexit 0\n')
+        real = shutil.which("systemctl")
+        # Looking (is-enabled, get-default) is allowed; anything else is written down.
+        read_only = f'exec "{real}" "$@"' if real else "exit 1"
+        _script(
+            shims / "systemctl",
+            "#!/bin/sh\ncase $1 in\n"
+            f"  is-enabled|is-active|is-failed|get-default|show|cat) {read_only} ;;\n"
+            f'  *) echo "systemctl $*" >> "{log}" ;;\nesac\n',
+        )
+        tree = folder / "src"
+        for part in ("install", "docs", "models"):
+            if (ROOT / part).exists():
+                shutil.copytree(ROOT / part, tree / part)
+        shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
+        for path in [folder, *folder.rglob("*")]:
+            mode = path.stat().st_mode
+            path.chmod(mode | stat.S_IROTH | stat.S_IRGRP | (0o055 if path.is_dir() else 0))
+        log.chmod(0o666)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def _script(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o755)
+
+
+def _run_unprivileged(staged: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a script of the staged copy, as nobody when the tests run as root."""
+    command = ["bash", str(staged / "src" / "install" / script), *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("setpriv (util-linux) is needed to drop root for the dry run")
+        command = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    env = {
+        "PATH": f"{staged / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": str(staged),
+        "LANG": "C.UTF-8",
+    }
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL
+    )
+
+
+def test_dry_run_prints_every_step_and_changes_nothing(staged: Path) -> None:
+    out = _run_unprivileged(staged, "install.sh", "--dry-run")
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout
+    assert "DRY RUN, nothing will be changed" in text
+    for number, title in enumerate(STEPS, 1):
+        assert f"[{number}/{len(STEPS)}] {title}" in text, title
+    for command in [
+        "install/sysdeps.sh cage",
+        "useradd --system",
+        "-m venv /opt/kiosk/venv",
+        "/opt/kiosk/venv/bin/python -m pip install",
+        "kiosk settings --defaults",
+        "/etc/systemd/system/kiosk.service",
+        "/etc/pam.d/kiosk",
+        "/etc/systemd/logind.conf.d/50-kiosk.conf",
+        "systemctl enable kiosk.service kiosk-retry.timer",
+        "kiosk doctor --config /etc/kiosk/kiosk.yaml",
+    ]:
+        assert command in text, command
+    assert text.rstrip().endswith("Dry run finished: nothing was changed.")
+    assert (staged / "calls.log").read_text() == "", "a dry run ran a command that changes things"
+
+
+def test_uninstall_dry_run(staged: Path) -> None:
+    out = _run_unprivileged(staged, "uninstall.sh", "--dry-run", "--purge")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "[4/4] Purge" in out.stdout and "rm -rf /etc/kiosk /var/lib/kiosk" in out.stdout
+    assert (staged / "calls.log").read_text() == ""
+
+
+def test_real_run_needs_root_and_options_are_checked(staged: Path) -> None:
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root")
+    out = _run_unprivileged(staged, "install.sh")
+    assert out.returncode == 1 and "run it as root" in out.stderr
+    assert _run_unprivileged(staged, "install.sh", "--frobnicate").returncode == 2
+    helped = _run_unprivileged(staged, "uninstall.sh", "--help")
+    assert helped.returncode == 0 and "--purge" in helped.stdout
+    assert (staged / "calls.log").read_text() == ""
+
+
+def test_the_settings_the_installer_writes_are_complete_and_valid(tmp_path: Path) -> None:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    out = subprocess.run(
+        ["bash", str(INSTALL / "install.sh"), "--print-settings"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    path = tmp_path / "kiosk.yaml"
+    path.write_text(out.stdout, encoding="utf-8")
+    loaded = settings_mod.load(path)
+    assert loaded.path("content") == Path("/var/lib/kiosk/content")
+    assert loaded.path("models") == Path("/var/lib/kiosk/models/onnx")
+    assert loaded.admin == settings_mod.Settings().admin  # every other key keeps its default
+    assert out.stdout.count("\n  # ") >= 40  # documented, key by key
+
+
+def test_shellcheck() -> None:
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (Debian package: shellcheck)")
+    out = subprocess.run(
+        ["shellcheck", "--shell=bash", *map(str, SCRIPTS)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_systemd_analyze_verify(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed (Debian package: systemd)")
+    # verify also checks that each ExecStart program exists; cage and the kiosk's virtual
+    # environment exist only on an installed kiosk, so elsewhere stand-ins take their place.
+    stand_ins = {"/usr/bin/cage": "/bin/true", "/opt/kiosk/venv/bin/kiosk": "/bin/true"}
+    for unit in UNITS:
+        text = (INSTALL / unit).read_text()
+        for program, stand_in in stand_ins.items():
+            if not Path(program).exists():
+                text = text.replace(program, stand_in)
+        (tmp_path / unit).write_text(text)
+    out = subprocess.run(
+        [analyze, "verify", *(str(tmp_path / u) for u in UNITS)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    ours = [line for line in (out.stdout + out.stderr).splitlines() if "kiosk" in line]
+    assert out.returncode == 0 and not ours, out.stdout + out.stderr
+
+
+def _unit(name: str) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for line in (INSTALL / name).read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            values.setdefault(key.strip(), []).append(value.strip())
+    return values
+
+
+def test_the_service_restarts_watches_and_locks_down() -> None:
+    unit = _unit("kiosk.service")
+    assert unit["Type"] == ["notify"] and unit["NotifyAccess"] == ["all"]
+    assert unit["Restart"] == ["always"]
+    assert 1 <= int(unit["RestartSec"][0]) <= 30
+    assert int(unit["StartLimitBurst"][0]) >= 3 and int(unit["StartLimitIntervalSec"][0]) > 0
+    assert 10 <= int(unit["WatchdogSec"][0]) <= 120
+    assert unit["User"] == ["kiosk"]
+    (exec_start,) = unit["ExecStart"]
+    cage_args = exec_start.split(" -- ")[0].split()
+    assert cage_args[0].endswith("/cage") and "-s" not in cage_args  # -s would allow VT switching
+    assert "kiosk run --config /etc/kiosk/kiosk.yaml --fullscreen" in exec_start
+    assert "XKB_DEFAULT_OPTIONS=srvrkeys:none" in unit["Environment"]
+    assert "getty@tty1.service" in unit["Conflicts"][0]
+    assert "!/run/kiosk/maintenance" in unit["ConditionPathExists"]
+    assert _unit("kiosk-retry.timer")["OnUnitActiveSec"]
+    assert "NAutoVTs=0" in (INSTALL / "logind-kiosk.conf").read_text()
+    assert "kernel.sysrq = 0" in (INSTALL / "sysctl-kiosk.conf").read_text()
