@@ -70,6 +70,10 @@ def run(
         )
         raise SystemExit(3)
     from kiosk.app import run_kiosk
+    from kiosk.ops.logfile import setup_file_log
+
+    # Under systemd the journal keeps the log; elsewhere a bounded rotating file does.
+    setup_file_log(cfg)
 
     raise SystemExit(run_kiosk(cfg, content, fullscreen=fullscreen, max_seconds=max_seconds))
 
