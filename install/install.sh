@@ -50,24 +50,9 @@ Usage: install/install.sh [--dry-run] [--wheels DIR] [--start] [--print-settings
 EOF
 }
 
-say() { printf '%s\n' "$*"; }
-die() {
-    printf 'install: %s\n' "$*" >&2
-    exit 1
-}
-step() {
-    STEP=$((STEP + 1))
-    printf '\n[%d/%d] %s\n' "$STEP" "$TOTAL" "$1"
-}
-# Print a command, then run it unless this is a dry run.
-run() {
-    printf '  +'
-    printf ' %q' "$@"
-    printf '\n'
-    if [ "$DRY_RUN" -eq 0 ]; then
-        "$@"
-    fi
-}
+PROG=install
+# shellcheck source=install/common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
 # Install one file from this folder unless the same file is already there.
 put() {
     local src=$1 dest=$2 mode=$3

@@ -41,23 +41,9 @@ Usage: install/uninstall.sh [--dry-run] [--purge]
 EOF
 }
 
-say() { printf '%s\n' "$*"; }
-die() {
-    printf 'uninstall: %s\n' "$*" >&2
-    exit 1
-}
-step() {
-    STEP=$((STEP + 1))
-    printf '\n[%d/%d] %s\n' "$STEP" "$TOTAL" "$1"
-}
-run() {
-    printf '  +'
-    printf ' %q' "$@"
-    printf '\n'
-    if [ "$DRY_RUN" -eq 0 ]; then
-        "$@"
-    fi
-}
+PROG=uninstall
+# shellcheck source=install/common.sh
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
 # False in a chroot that prepares an SD card image: there is nothing running to stop.
 systemd_up() { [ -d /run/systemd/system ]; }
 recalled() { [ -f "$STATE" ] && sed -n "s/^$1=//p" "$STATE" | head -n 1; }

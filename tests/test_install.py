@@ -169,7 +169,11 @@ def test_shellcheck() -> None:
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck is not installed (Debian package: shellcheck)")
     out = subprocess.run(
-        ["shellcheck", "--shell=bash", *map(str, SCRIPTS)], capture_output=True, text=True
+        # -x follows the helpers both scripts source (install/common.sh).
+        ["shellcheck", "-x", "--shell=bash", *map(str, SCRIPTS), str(INSTALL / "common.sh")],
+        capture_output=True,
+        text=True,
+        cwd=INSTALL.parent,
     )
     assert out.returncode == 0, out.stdout + out.stderr
 
