@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -265,6 +266,14 @@ def run_kiosk(
     ops.snapshot = lambda: health_snapshot(loop, player, mirror, source, started)
     ctx.admin_hooks = admin_hooks(loop, ops, source, player, mirror, started)
     source.start()
+
+    def stop(signum: int, frame: object) -> None:
+        # systemd stops the kiosk with SIGTERM. SDL would turn it into a QUIT event, which the
+        # lock-down rightly ignores; a stop from the service manager must still stop it.
+        log.info("stopping on signal %d", signum)
+        loop.running = False
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         loop.run(max_seconds=max_seconds, fps=settings.display.fps)
         if ops.watchdog is not None:

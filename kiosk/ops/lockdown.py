@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 # The unit's ConditionPathExists=! names this file: a kiosk stopped by staff for maintenance is
 # not restarted until the file is removed or the machine reboots (/run is emptied at boot).
-MAINTENANCE_FLAG = Path("/run/kiosk/maintenance")
+# The installed unit reads this path; tests point it elsewhere with KIOSK_MAINTENANCE_FLAG.
+MAINTENANCE_FLAG = Path(os.environ.get("KIOSK_MAINTENANCE_FLAG", "/run/kiosk/maintenance"))
 
 
 class Mod(enum.IntFlag):
