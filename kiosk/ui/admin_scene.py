@@ -31,7 +31,8 @@ from kiosk.ops.admin import PIN_MAX_DIGITS, PIN_MIN_DIGITS, AdminGate
 from kiosk.ui import theme
 from kiosk.ui.input import Gesture
 from kiosk.ui.scenes import Context, Scene, Transition
-from kiosk.ui.widgets import Button, draw_button, wrap_lines
+from kiosk.ui.text import wrap_lines
+from kiosk.ui.widgets import Button, draw_button
 
 log = logging.getLogger(__name__)
 

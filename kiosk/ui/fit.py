@@ -20,8 +20,7 @@ from kiosk.settings import Settings
 from kiosk.ui import theme
 from kiosk.ui.ports import StillPlayer
 from kiosk.ui.scenes import Context, ExplorerScene, GalleryScene
-from kiosk.ui.text import layout_text
-from kiosk.ui.widgets import wrap_lines
+from kiosk.ui.text import fit_words, layout_text, wrap_lines
 from kiosk.yamlsrc import Problem
 
 
@@ -96,7 +95,8 @@ def _check_mode(
                         f"name ({lang}) does not fit the explorer page at {mode}",
                     ),
                 )
-            if len(wrap_lines(name, "sans-bold", name_px, card_w)) > 2:
+            px = fit_words(name, "sans-bold", name_px, card_w, f.px_small)
+            if len(wrap_lines(name, "sans-bold", px, card_w)) > 2:
                 yield from once(
                     ypath,
                     f"card{lang}",

@@ -33,7 +33,7 @@ from kiosk.settings import Settings
 from kiosk.ui import i18n, theme
 from kiosk.ui.input import Gesture
 from kiosk.ui.ports import PlayerPort
-from kiosk.ui.text import Layout, TextCache, layout_text
+from kiosk.ui.text import Layout, TextCache, fit_words, layout_text, wrap_lines
 from kiosk.ui.widgets import (
     Button,
     Palette,
@@ -477,13 +477,11 @@ class GalleryScene(Scene):
             if img is not None:
                 surf.blit(img, img.get_rect(midtop=(rect.centerx, rect.top + pad)))
             y = rect.top + pad + side + pad // 2
-            from kiosk.ui.widgets import wrap_lines
-
-            for line in list(
-                wrap_lines(e.name.get(ctx.lang), "sans-bold", name_px, rect.w - 2 * pad)
-            )[:2]:
-                self.text(surf, line, "sans-bold", name_px, (rect.centerx, y), anchor="midtop")
-                y += int(name_px * 1.25)
+            name = e.name.get(ctx.lang)
+            px = fit_words(name, "sans-bold", name_px, rect.w - 2 * pad, f.px_small)
+            for line in wrap_lines(name, "sans-bold", px, rect.w - 2 * pad)[:2]:
+                self.text(surf, line, "sans-bold", px, (rect.centerx, y), anchor="midtop")
+                y += int(px * 1.25)
             self.text(
                 surf,
                 e.years(ctx.lang),

@@ -81,6 +81,21 @@ def wrap(text: str, width: int, measure: Measure, lang: str = "ru") -> list[str]
     return lines
 
 
+def fit_words(text: str, kind: str, px: int, width: int, min_px: int) -> int:
+    """The largest size from ``px`` down to ``min_px`` at which every word fits ``width``:
+    a long name gets smaller rather than being cut in the middle of a word."""
+    words = text.split() or [""]
+    while px > min_px and max(theme.font(kind, px).size(w)[0] for w in words) > width:
+        px -= 2
+    return px
+
+
+def wrap_lines(text: str, kind: str, px: int, width: int) -> list[str]:
+    """Break a short text (a name, a status line) between words only, never hyphenated."""
+    fnt = theme.font(kind, px)
+    return [line for line in wrap(text, width, lambda s: fnt.size(s)[0], lang="") if line]
+
+
 @dataclass(frozen=True)
 class Layout:
     """A text laid out in pages of lines for one panel size."""

@@ -319,18 +319,3 @@ class RouteMap:
             pulse = 10 + 3 * math.sin(t * 4)
             mx, my = done[-1]
             pygame.draw.circle(surf, self.pal.text, (round(mx), round(my)), int(pulse), 3)
-
-
-def wrap_lines(text: str, kind: str, px: int, width: int) -> Sequence[str]:
-    fnt = theme.font(kind, px)
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        trial = f"{line} {word}".strip()
-        if fnt.size(trial)[0] <= width or not line:
-            line = trial
-        else:
-            lines.append(line)
-            line = word
-    if line:
-        lines.append(line)
-    return lines
