@@ -717,7 +717,12 @@ class Player:
         if not src.audio_reported and src.audio.error is not None:
             src.audio_reported = True
             e = src.audio.error
-            self._faults.record(FaultKind.AUDIO, src.describe(), f"{e.reason}; playing silently")
+            # A file that cannot be opened at all is counted once, by the video side, even when
+            # the audio thread happens to notice first.
+            if e.kind not in (FaultKind.MISSING, FaultKind.EMPTY, FaultKind.UNREADABLE):
+                self._faults.record(
+                    FaultKind.AUDIO, src.describe(), f"{e.reason}; playing silently"
+                )
 
     def _check_sink(self, now: float) -> None:
         sink = self._sink
