@@ -114,18 +114,14 @@ def _wait_for(display: str, refs: dict[str, np.ndarray], scene: str, seconds: fl
     return seen
 
 
-def test_a_visit_in_a_real_window(
-    display: str, references: dict[str, np.ndarray], tmp_path: Path
-) -> None:
-    config = tmp_path / "kiosk.yaml"
-    config.write_text(
-        f"display: {{fullscreen: false, width: {SIZE[0]}, height: {SIZE[1]}}}\n"
-        "timeouts: {idle_s: 600}\n",
-        encoding="utf-8",
-    )
+def start_kiosk(
+    display: str, config: Path, log: Path, mode: str, seconds: int, **env_extra: str
+) -> subprocess.Popen[bytes]:
+    """`kiosk run` on ``display`` (``mode``: --windowed or --fullscreen), waited for until its
+    first frame is on screen; its log goes to ``log``."""
     env = dict(os.environ, DISPLAY=display, SDL_VIDEODRIVER="x11", SDL_AUDIODRIVER="dummy")
     env.pop("WAYLAND_DISPLAY", None)
-    log = tmp_path / "kiosk.log"
+    env.update(env_extra)
     with log.open("w") as err:
         kiosk = subprocess.Popen(
             [
@@ -137,19 +133,35 @@ def test_a_visit_in_a_real_window(
                 str(config),
                 "--content",
                 str(ROOT / "content"),
-                "--windowed",
+                mode,
                 "--max-seconds",
-                "90",
+                str(seconds),
             ],
             env=env,
             stderr=err,
             stdout=err,
         )
+    deadline = time.monotonic() + 60
+    while "ready: attract on screen" not in log.read_text():
+        if kiosk.poll() is not None or time.monotonic() > deadline:
+            kiosk.kill()
+            pytest.fail(log.read_text())
+        time.sleep(0.1)
+    return kiosk
+
+
+def test_a_visit_in_a_real_window(
+    display: str, references: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    config = tmp_path / "kiosk.yaml"
+    config.write_text(
+        f"display: {{fullscreen: false, width: {SIZE[0]}, height: {SIZE[1]}}}\n"
+        "timeouts: {idle_s: 600}\n",
+        encoding="utf-8",
+    )
+    log = tmp_path / "kiosk.log"
+    kiosk = start_kiosk(display, config, log, "--windowed", 90)
     try:
-        deadline = time.monotonic() + 60
-        while "ready: attract on screen" not in log.read_text():
-            assert kiosk.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
         assert _wait_for(display, references, "attract") == "attract", log.read_text()
         _xdo(display, "mousemove", "640", "360", "click", "1")
         assert _wait_for(display, references, "gallery") == "gallery", log.read_text()

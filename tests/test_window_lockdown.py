@@ -4,8 +4,6 @@ and the admin PIN open the way out."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pygame
 from kiosk.ops.admin import AdminGate
 from kiosk.ui.admin_scene import AdminScene
 from tests.test_ui import Rig
-from tests.test_window import SIZE, _xdo, display, pytestmark  # noqa: F401 - fixture, skip mark
+from tests.test_window import SIZE, _xdo, display, pytestmark, start_kiosk  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "2468"
@@ -73,38 +71,16 @@ def test_locked_kiosk_keeps_visitors_in_and_lets_staff_out(
         encoding="utf-8",
     )
     keys, panel = _layout(tmp_path)
-    env = dict(
-        os.environ,
-        DISPLAY=display,
-        SDL_VIDEODRIVER="x11",
-        SDL_AUDIODRIVER="dummy",
+    log = tmp_path / "kiosk.log"
+    kiosk = start_kiosk(
+        display,
+        config,
+        log,
+        "--fullscreen",
+        120,
         KIOSK_MAINTENANCE_FLAG=str(tmp_path / "maintenance"),
     )
-    log = tmp_path / "kiosk.log"
-    with log.open("w") as err:
-        kiosk = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kiosk",
-                "run",
-                "--config",
-                str(config),
-                "--content",
-                str(ROOT / "content"),
-                "--fullscreen",
-                "--max-seconds",
-                "120",
-            ],
-            env=env,
-            stderr=err,
-            stdout=err,
-        )
     try:
-        deadline = time.monotonic() + 60
-        while "ready: attract on screen" not in log.read_text():
-            assert kiosk.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
         _xdo(display, "mousemove", "640", "360")
         for combo in ("alt+F4", "ctrl+q", "Escape", "ctrl+alt+BackSpace", "super", "alt+Tab"):
             _xdo(display, "key", combo)
