@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from kiosk.media.audio import NullSink, _ClockOffset, _Smoother
 from kiosk.media.captions import CaptionTrack, Cue, load_captions
-from kiosk.media.decoder import display_size, fit_size
+from kiosk.media.decoder import _ReadAhead, display_size, fit_size
 from kiosk.media.errors import FaultKind, Faults, MediaError
 from kiosk.media.mixer import AudioEnd, Mixer, Voice
 
@@ -218,3 +219,56 @@ def test_null_sink_is_paced_by_the_monotonic_clock() -> None:
     assert np.allclose(steps[sink.resyncs :], 480 / RATE) or sink.resyncs > 0
     # about real time: 0.3 s of calls render about 0.3 s (+ lead) of sound
     assert 0.2 < len(times) * 480 / RATE < 0.45
+
+
+def test_read_ahead_yields_in_order_and_raises_the_feeders_error() -> None:
+    stop = threading.Event()
+
+    def items() -> Iterator[int]:
+        yield from range(50)
+        raise MediaError(FaultKind.CORRUPT, "damaged at 50")
+
+    got: list[int] = []
+    with pytest.raises(MediaError, match="damaged at 50"), _ReadAhead(items(), stop, "t") as ahead:
+        got.extend(ahead)
+    assert got == list(range(50))
+
+
+def test_read_ahead_stops_and_joins_its_thread_when_the_consumer_leaves_early() -> None:
+    stop = threading.Event()
+    produced: list[int] = []
+
+    def endless() -> Iterator[int]:
+        i = 0
+        while True:
+            produced.append(i)
+            yield i
+            i += 1
+
+    before = threading.active_count()
+    with _ReadAhead(endless(), stop, "t", size=3) as ahead:
+        assert threading.active_count() == before + 1
+        for i in ahead:
+            if i == 10:
+                break
+    assert threading.active_count() == before
+    # bounded: the feeder ran at most its queue (3) plus the item it was offering ahead
+    assert len(produced) <= 11 + 3 + 1
+
+
+def test_read_ahead_ends_when_the_worker_is_stopped() -> None:
+    stop = threading.Event()
+    release = threading.Event()
+
+    def slow() -> Iterator[int]:
+        yield 1
+        release.wait(5)
+        yield 2
+
+    got: list[int] = []
+    with _ReadAhead(slow(), stop, "t") as ahead:
+        for i in ahead:
+            got.append(i)
+            stop.set()  # the player stops the worker: the consumer ends without waiting
+            release.set()
+    assert got == [1]
