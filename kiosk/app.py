@@ -22,6 +22,7 @@ from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.content.source import ContentSource, make_scan
 from kiosk.ops.health import HealthSnapshot
+from kiosk.ops.memory import HeapTrimmer
 from kiosk.settings import Settings
 from kiosk.ui import i18n, theme
 from kiosk.ui.input import Gesture
@@ -170,7 +171,7 @@ def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
     try:
         from kiosk.media.audio import AudioSink, NullSink, SoundDeviceSink
         from kiosk.media.errors import MediaError
-        from kiosk.media.player import Player
+        from kiosk.media.player import SCREEN_FORMAT, Player
 
         a = settings.audio
         sink: AudioSink
@@ -183,7 +184,13 @@ def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
             # No sound device: clips play silently with captions; the visit goes on.
             log.warning("no sound output (%s); clips play silently", exc)
             sink = NullSink(a.sample_rate)
-        return Player(size, audio=sink, volume=a.volume, volume_cap=a.volume_cap)
+        return Player(
+            size,
+            audio=sink,
+            volume=a.volume,
+            volume_cap=a.volume_cap,
+            pixel_format=SCREEN_FORMAT,
+        )
     except Exception as exc:  # the exhibit still shows its texts and maps without clips
         log.error("clip playback unavailable (%s); showing still pictures", exc)
         return StillPlayer()
@@ -254,6 +261,7 @@ def run_kiosk(
     mirror, mirror_check = make_mirror(settings)
     ctx.mirror = mirror
     ops = Ops.from_settings(settings, screen.get_size(), locked=full)
+    trimmer = HeapTrimmer().start()
     loop = Loop(
         ctx,
         screen,
@@ -261,6 +269,7 @@ def run_kiosk(
         on_release=recorder.set_release,
         mirror_check=mirror_check,
         ops=ops,
+        after_visit=trimmer.request,
     )
     started = time.monotonic()
     ops.snapshot = lambda: health_snapshot(loop, player, mirror, source, started)
@@ -283,6 +292,7 @@ def run_kiosk(
         player.close()
         if mirror is not None:
             mirror.stop()
+        trimmer.close()
         recorder.close()
         theme.release()
         pygame.quit()

@@ -106,11 +106,12 @@ def run_soak(
     from kiosk.content.signing import SecretKey
     from kiosk.content.source import ContentSource
     from kiosk.content.validate import validate
-    from kiosk.media.player import Player
+    from kiosk.media.player import SCREEN_FORMAT, Player
     from kiosk.mirror.camera import FrameSource, SourceError, VideoSource
     from kiosk.mirror.manifest import find
     from kiosk.mirror.pipeline import MirrorPipeline
     from kiosk.mirror.stylizer import Stylizer, StylizerOptions
+    from kiosk.ops.memory import HeapTrimmer
     from kiosk.settings import CameraSettings, PathSettings, Settings, TimeoutSettings
     from kiosk.ui import theme
     from kiosk.ui.input import Gesture
@@ -144,7 +145,9 @@ def run_soak(
     pygame.font.init()
     surface = pygame.Surface(size)
     sink = _make_sink(48000)
-    player = Player(size, audio=sink, volume=0.5, volume_cap=0.9, tune_malloc=False)
+    # As the kiosk runs: the player tunes the allocator, the heap is trimmed after each visit.
+    player = Player(size, audio=sink, volume=0.5, volume_cap=0.9, pixel_format=SCREEN_FORMAT)
+    trimmer = HeapTrimmer().start()
     recorder = Recorder(workdir / "analytics.db", loaded.release)
     unplugged = threading.Event()
 
@@ -160,7 +163,14 @@ def run_soak(
     ctx.emit = recorder.emit
     ctx.mirror = mirror
     ctx.mirror_available = True
-    loop = Loop(ctx, surface, now=lambda: clock[0], source=source, on_release=recorder.set_release)
+    loop = Loop(
+        ctx,
+        surface,
+        now=lambda: clock[0],
+        source=source,
+        on_release=recorder.set_release,
+        after_visit=trimmer.request,
+    )
 
     def frames(n: int, real_s: float = 0.0) -> None:
         for _ in range(n):
@@ -275,12 +285,13 @@ def run_soak(
                 rss_series.append(rss_kb())
             if visit == warmup or visit == visits - 1:
                 # Measured in the same state each time: clips stopped and their workers joined,
-                # so only what the kiosk keeps for good is counted.
+                # the heap trimmed, so only what the kiosk keeps for good is counted.
                 player.stop()
                 player.drop_preloaded()
                 player.wait_idle(5.0)
                 frames(3, 0.3)
                 gc.collect()
+                trimmer.trim_now()  # as after every visit, but now, not whenever it last ran
                 samples.append((visit, rss_kb(), threading.active_count(), open_fds()))
                 names.append(sorted(t.name for t in threading.enumerate()))
                 fd_targets.append(_fd_targets())
@@ -293,6 +304,7 @@ def run_soak(
         elapsed = time.perf_counter() - start
         mirror.stop()
         player.close()
+        trimmer.close()
         recorder.close()
         source.close()
         theme.release()
@@ -322,4 +334,6 @@ def run_soak(
         if fd_targets
         else [],
         "content_release": source.release,
+        "heap_trims": trimmer.trims,
+        "heap_released_mb": round(trimmer.released_kb / 1024, 1),
     }

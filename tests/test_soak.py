@@ -33,6 +33,8 @@ def test_a_thousand_visits_with_faults(tmp_path: Path) -> None:
     # One descriptor of slack: the analytics database may be held by one more connection at the
     # end than at warm-up, right after a lock incident; a leak would show as many more.
     assert result["fd_growth"] <= 1, result
-    assert result["rss_growth_pct"] < 10, result
+    # Sampled between visits, after the heap trim the kiosk does then (kiosk/ops/memory.py):
+    # without the trim this grew 20-30 % over 1000 visits (freed frame buffers kept resident).
+    assert result["rss_growth_pct"] < 5, result
     # Content releases installed during the day were swapped in between visits.
     assert not result["content_release"].startswith("1-"), result

@@ -61,7 +61,11 @@ class Rig:
         self.ctx = make_context(collection, self.settings, self.player, size)
         self.ctx.emit = self.events.append
         self.surface = pygame.Surface(size)
-        self.loop = Loop(self.ctx, self.surface, now=lambda: self.now)
+        self.housekeeping = 0
+        self.loop = Loop(self.ctx, self.surface, now=lambda: self.now, after_visit=self._after)
+
+    def _after(self) -> None:
+        self.housekeeping += 1
 
     def tap(self, pos: tuple[int, int]) -> None:
         self.loop.handle_gesture(Gesture("touch", pos), self.now)
@@ -153,6 +157,7 @@ def test_idle_timeout_from_every_scene(small: Collection, where: str) -> None:
     assert rig.loop.scene.name == "attract"
     assert rig.events[-2:] == [VisitEnded(EndReason.IDLE), SceneViewed(Scene.ATTRACT)]
     assert rig.ctx.lang == "ru"  # the next visitor starts afresh
+    assert rig.housekeeping == 1  # between visitors: the kiosk gives freed memory back here
 
 
 def test_touch_during_countdown_keeps_the_visit(small: Collection) -> None:

@@ -40,6 +40,7 @@ class Loop:
         on_release: Callable[[str], None] | None = None,
         mirror_check: Callable[[], bool] | None = None,
         ops: Ops | None = None,
+        after_visit: Callable[[], None] | None = None,
     ) -> None:
         self.ctx = ctx
         self.surface = surface
@@ -50,6 +51,8 @@ class Loop:
         self.on_release = on_release
         self.mirror_check = mirror_check
         self.ops = ops
+        # Housekeeping between visitors (the kiosk gives freed memory back here); must not block.
+        self.after_visit = after_visit
         self.standby = False
         self.exit_code = 0
         self.next_mirror_check = 0.0
@@ -108,6 +111,8 @@ class Loop:
         ctx.volume = min(s.audio.volume, s.audio.volume_cap)
         if ctx.large_text != s.display.large_text:
             ctx.set_large_text(s.display.large_text)
+        if self.after_visit is not None:
+            self.after_visit()
 
     # -- idle -----------------------------------------------------------------------------------
     def countdown_left(self, now: float) -> float | None:
@@ -238,6 +243,8 @@ class Loop:
         if self.on_release is not None:
             self.on_release(loaded.release)
         self.source.confirm()
+        if self.after_visit is not None:
+            self.after_visit()  # the old collection's pictures and clips are gone
         self.dirty = True
 
     def draw(self) -> None:
