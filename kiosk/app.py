@@ -22,7 +22,7 @@ from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.content.source import ContentSource, make_scan
 from kiosk.ops.health import HealthSnapshot
-from kiosk.ops.memory import HeapTrimmer
+from kiosk.ops.memory import HeapTrimmer, rss_kb
 from kiosk.settings import Settings
 from kiosk.ui import i18n, theme
 from kiosk.ui.input import Gesture
@@ -119,6 +119,7 @@ def health_snapshot(
         provider=provider,
         open=state.open if state else True,
         quiet=state.quiet if state else False,
+        resident_bytes=rss_kb() * 1024,
     )
 
 

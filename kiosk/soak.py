@@ -27,12 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.ops.memory import rss_kb
+
 log = logging.getLogger(__name__)
-
-
-def rss_kb() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
 
 
 def open_fds() -> int:

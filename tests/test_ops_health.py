@@ -22,6 +22,7 @@ SNAP = HealthSnapshot(
     provider="CPUExecutionProvider",
     open=True,
     quiet=True,
+    resident_bytes=412_000_000,
 )
 
 
@@ -44,6 +45,8 @@ def test_render_is_prometheus_text_format() -> None:
     assert samples['kiosk_faults_total{kind="camera"}'] == "2"
     assert samples['kiosk_faults_total{kind="decoder \\"x\\""}'] == "1"  # escaped label value
     assert samples["kiosk_quiet"] == "1"
+    assert samples["kiosk_resident_memory_bytes"] == "412000000"
+    assert "kiosk_resident_memory_bytes" not in render(HealthSnapshot(1.0, 1.0, 0), now=0.0)
     assert samples["kiosk_health_timestamp_seconds"] == "1750000000"
     info = next(k for k in samples if k.startswith("kiosk_info"))
     assert 'content_release="2025-06-01.3"' in info and 'provider="CPUExecutionProvider"' in info

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.media.player import tune_allocator
 from kiosk.ops import memory
-from kiosk.ops.memory import HeapTrimmer, _rss_kb
+from kiosk.ops.memory import HeapTrimmer, rss_kb
 
 glibc = pytest.mark.skipif(memory._malloc_trim() is None, reason="malloc_trim is glibc's")
 
@@ -50,10 +50,10 @@ def test_trim_gives_freed_heap_pages_back() -> None:
     kept = _fragment_heap(200, 1 << 20)  # 180 MB freed between 20 MB still in use
     try:
         trimmer = HeapTrimmer()
-        before = _rss_kb()
+        before = rss_kb()
         released = trimmer.trim_now()
         assert released > 100 * 1024, f"only {released} kB given back"
-        assert _rss_kb() < before - 100 * 1024
+        assert rss_kb() < before - 100 * 1024
         assert trimmer.trims == 1 and trimmer.released_kb == released and trimmer.last_ms > 0
     finally:
         _free(kept)

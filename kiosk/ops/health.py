@@ -6,7 +6,8 @@ node_exporter's textfile collector reads (``--collector.textfile.directory``). T
 to a temporary name and renamed, so the collector never reads half a file. Off by default.
 
 The figures: ``kiosk_up``, ``kiosk_uptime_seconds``, ``kiosk_frame_rate``,
-``kiosk_frames_dropped_total``, ``kiosk_faults_total{kind}``, ``kiosk_open``, ``kiosk_quiet``,
+``kiosk_frames_dropped_total``, ``kiosk_faults_total{kind}``, ``kiosk_resident_memory_bytes``,
+``kiosk_open``, ``kiosk_quiet``,
 ``kiosk_info{version,content_release,provider}`` and ``kiosk_health_timestamp_seconds`` (alert when
 it grows old: the kiosk, or its writing, has stopped).
 """
@@ -38,6 +39,7 @@ class HealthSnapshot:
     provider: str = ""  # onnxruntime provider in use; "" when the mirror is off
     open: bool = True
     quiet: bool = False
+    resident_bytes: int = 0  # the process's resident memory (0: unknown)
 
 
 def _label(value: str) -> str:
@@ -67,6 +69,12 @@ def render(snapshot: HealthSnapshot, now: float) -> str:
         f'kiosk_faults_total{{kind="{_label(kind)}"}} {int(n)}'
         for kind, n in sorted(s.faults.items())
     ]
+    if s.resident_bytes:
+        lines += [
+            "# HELP kiosk_resident_memory_bytes Resident memory of the kiosk process.",
+            "# TYPE kiosk_resident_memory_bytes gauge",
+            f"kiosk_resident_memory_bytes {int(s.resident_bytes)}",
+        ]
     lines += [
         "# HELP kiosk_open 1 within opening hours, 0 in standby.",
         "# TYPE kiosk_open gauge",

@@ -39,7 +39,8 @@ def _malloc_trim() -> Any | None:
     return fn
 
 
-def _rss_kb() -> int:
+def rss_kb() -> int:
+    """This process's resident memory in kB (0 where /proc is missing)."""
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
@@ -80,12 +81,12 @@ class HeapTrimmer:
         """Trim in this thread; returns the resident kilobytes given back."""
         if self._trim is None:
             return 0
-        before = _rss_kb()
+        before = rss_kb()
         t0 = time.perf_counter()
         self._trim(0)
         self.last_ms = (time.perf_counter() - t0) * 1000
         self._last = time.monotonic()
-        released = max(0, before - _rss_kb())
+        released = max(0, before - rss_kb())
         self.trims += 1
         self.released_kb += released
         log.debug("heap trimmed in %.1f ms, %d kB given back", self.last_ms, released)
