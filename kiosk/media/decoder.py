@@ -376,6 +376,17 @@ class _Converter:
         return arr
 
 
+def _put_until(q: queue.Queue[Any], item: Any, *stops: threading.Event) -> bool:
+    """Put ``item`` in a bounded queue, waiting for room until one of ``stops`` is set."""
+    while not any(e.is_set() for e in stops):
+        try:
+            q.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 class _ReadAhead:
     """Runs an iterator in a thread of its own, ``size`` items ahead of the consumer.
 
@@ -417,13 +428,7 @@ class _ReadAhead:
         self._offer(self._END)
 
     def _offer(self, item: Any) -> bool:
-        while not (self._quit.is_set() or self._stop.is_set()):
-            try:
-                self._queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put_until(self._queue, item, self._quit, self._stop)
 
     def __iter__(self) -> Iterator[Any]:
         # The thread always ends with _END unless the worker is being stopped.
@@ -474,13 +479,7 @@ class _Worker:
         return self._stop.is_set()
 
     def _put(self, item: Any) -> bool:
-        while not self._stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return _put_until(self.queue, item, self._stop)
 
     def _put_end(self, item: Any) -> None:
         # The end marker must get through even when the consumer is gone, without blocking.
