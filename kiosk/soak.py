@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import statistics
 import threading
 import time
 from collections import Counter
@@ -56,6 +57,20 @@ class Faults:
 
     def survive(self, kind: str) -> None:
         self.survived[kind] = self.survived.get(kind, 0) + 1
+
+
+def _playing_growth(series: list[int], start: int) -> float | None:
+    """Growth of the median resident size while clips play, second half of the day on the first.
+
+    The samples every 100 visits catch clips, previews and the mirror at work (and a trim that
+    may just have run), so single samples vary by +-10 %; the halves' medians show a trend.
+    """
+    after = series[start:]
+    if len(after) < 4:
+        return None
+    half = len(after) // 2
+    a, b = statistics.median(after[:half]), statistics.median(after[half:])
+    return round(100 * (b - a) / a, 2)
 
 
 def _make_sink(rate: int) -> Any:
@@ -326,6 +341,7 @@ def run_soak(
         "faults_by_kind": {k: [v, faults.survived.get(k, 0)] for k, v in faults.injected.items()},
         "player_faults": dict(player.faults.counts),
         "rss_kb_every_100_visits": rss_series,
+        "rss_growth_pct_playing": _playing_growth(rss_series, warmup // 100),
         "threads_new": sorted(set(names[-1]) - set(names[0])) if names else [],
         "fds_new": sorted((Counter(fd_targets[-1]) - Counter(fd_targets[0])).elements())
         if fd_targets

@@ -1,4 +1,4 @@
-"""The soak in CI: a thousand visits in compressed time, faults injected on the way."""
+"""The soak in CI: two thousand visits in compressed time, faults injected on the way."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from kiosk.soak import run_soak
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_thousand_visits_with_faults(tmp_path: Path) -> None:
+def test_two_thousand_visits_with_faults(tmp_path: Path) -> None:
     result = run_soak(
-        1000,
+        2000,
         tmp_path,
         content=ROOT / "content",
         camera_video=ROOT / "tests" / "data" / "bbb_720p_aac51.mp4",
         models=ROOT / "models" / "onnx",
-        warmup=300,
+        warmup=500,
     )
     # Every visit ran to the attract loop again and was recorded.
-    assert result["visits_recorded"] == 1000, result
+    assert result["visits_recorded"] == 2000, result
     # Each kind of fault was injected, and the kiosk noticed, counted it and went on.
     assert set(result["faults_by_kind"]) == {
         "camera_lost",
@@ -34,7 +34,10 @@ def test_a_thousand_visits_with_faults(tmp_path: Path) -> None:
     # end than at warm-up, right after a lock incident; a leak would show as many more.
     assert result["fd_growth"] <= 1, result
     # Sampled between visits, after the heap trim the kiosk does then (kiosk/ops/memory.py):
-    # without the trim this grew 20-30 % over 1000 visits (freed frame buffers kept resident).
-    assert result["rss_growth_pct"] < 5, result
+    # 2-5 % over 1500 visits (~10 MB; 4 of them memory in use, the rest heap the trim cannot
+    # give back); without the trim, freed frame buffers stayed resident and it grew 20-35 %.
+    assert result["rss_growth_pct"] < 8, result
+    # And while clips play: the median of the day's second half against its first half.
+    assert result["rss_growth_pct_playing"] < 8, result
     # Content releases installed during the day were swapped in between visits.
     assert not result["content_release"].startswith("1-"), result
