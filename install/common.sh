@@ -20,3 +20,11 @@ run() {
         "$@"
     fi
 }
+# Announce the script (say it changes nothing on a dry run); a real run must be root's.
+begin() {
+    if [ "$DRY_RUN" -eq 1 ]; then
+        say "$1: DRY RUN, nothing will be changed."
+    else
+        [ "$(id -u)" -eq 0 ] || die "run it as root: sudo $0 (or see the plan with: $0 --dry-run)"
+    fi
+}

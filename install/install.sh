@@ -116,12 +116,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-if [ "$DRY_RUN" -eq 1 ]; then
-    say "White Road kiosk installer: DRY RUN, nothing will be changed."
-else
-    [ "$(id -u)" -eq 0 ] || die "run it as root: sudo $0 (or see the plan with: $0 --dry-run)"
-    say "White Road kiosk installer"
-fi
+begin "White Road kiosk installer"
+[ "$DRY_RUN" -eq 1 ] || say "White Road kiosk installer"
 say "from $SRC"
 
 # ---------------------------------------------------------------------------------------------

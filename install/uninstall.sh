@@ -64,11 +64,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-if [ "$DRY_RUN" -eq 1 ]; then
-    say "White Road kiosk uninstaller: DRY RUN, nothing will be changed."
-else
-    [ "$(id -u)" -eq 0 ] || die "run it as root: sudo $0 (or see the plan with: $0 --dry-run)"
-fi
+begin "White Road kiosk uninstaller"
 
 # ---------------------------------------------------------------------------------------------
 step "Stop the kiosk and remove its units"
