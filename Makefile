@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # check content packs the way a curator would, shellcheck and systemd-analyze for the installer.
 SYSTEM_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool xauth \
 	minisign shellcheck systemd
-LINT_PATHS := kiosk tests bench content/build
+LINT_PATHS := kiosk testkit tests bench content/build
 
 .PHONY: demo test lint check format bench golden-update sysdeps venv clean
 
@@ -27,7 +27,7 @@ format: .stamp-venv
 	$(BIN)/ruff format $(LINT_PATHS)
 
 bench: .stamp-venv
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/*.py; do echo "== $$b"; PYTHONPATH=. $(BIN)/python $$b || exit 1; done
 
 # Accept the current look of every scene as the new reference pictures (tests/golden/).
 golden-update: .stamp-venv

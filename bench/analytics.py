@@ -24,10 +24,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the test kit is not installed
+
 import numpy as np
 
 from kiosk.analytics import Recorder, RecorderOptions
-from kiosk.analytics.synthetic import ManualClock, synthetic_visits
+from testkit.synthetic import ManualClock, synthetic_visits
 
 
 def run(n_events: int) -> dict[str, object]:

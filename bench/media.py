@@ -48,7 +48,7 @@ import numpy as np  # noqa: E402
 from kiosk.content.model import Segment, Text  # noqa: E402
 from kiosk.media.decoder import PixelFormat, VideoDecoder, VideoEnd  # noqa: E402
 from kiosk.media.player import SCREEN_FORMAT, Player, PlayerState, tune_allocator  # noqa: E402
-from kiosk.media.synth import write_clip  # noqa: E402
+from testkit.synth import write_clip  # noqa: E402
 
 BUNDLED_720P = ROOT / "content" / "explorers" / "dezhnev" / "clips" / "voyage.mp4"
 
@@ -196,8 +196,8 @@ def main_thread_cost(
 
 def av_sync(workdir: Path) -> dict[str, Any]:
     from kiosk.media.audio import SoundDeviceSink
-    from kiosk.media.avsync import measure_sync, write_sync_clip
-    from kiosk.media.pulse import ALSA_DEVICE, MonitorRecorder, PulseServer, pulseaudio_binary
+    from testkit.avsync import measure_sync, write_sync_clip
+    from testkit.pulse import ALSA_DEVICE, MonitorRecorder, PulseServer, pulseaudio_binary
 
     if pulseaudio_binary() is None:
         return {"av_offset_ms_mean": None, "av_offset_ms_max": None, "av_note": "no pulseaudio"}

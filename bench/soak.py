@@ -1,4 +1,4 @@
-"""A long soak of the whole kiosk in compressed time (see kiosk/soak.py for what it drives).
+"""A long soak of the whole kiosk in compressed time (see testkit/soak.py for what it drives).
 
 Prints one JSON object last: visits, duration, rss_growth_pct, fd_growth, threads_growth,
 faults_injected, faults_survived (and the details).
@@ -13,9 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kiosk.soak import run_soak
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the test kit lives beside the package, not in it
+
+from testkit.soak import run_soak  # noqa: E402
 
 
 def main() -> int:

@@ -19,8 +19,8 @@ import pytest
 from kiosk.content.model import Segment, Text
 from kiosk.media.decoder import Frame
 from kiosk.media.player import Player, PlayerState
-from kiosk.media.pulse import PulseServer, pulseaudio_binary
-from kiosk.media.synth import read_barcode, write_clip
+from testkit.pulse import PulseServer, pulseaudio_binary
+from testkit.synth import read_barcode, write_clip
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

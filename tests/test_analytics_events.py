@@ -34,7 +34,7 @@ from kiosk.analytics import (
     VisitStarted,
 )
 from kiosk.analytics import events as ev
-from kiosk.analytics.synthetic import ManualClock
+from testkit.synthetic import ManualClock
 
 ALLOWED_FIELD_TYPES = {Scene, EndReason, FaultKind, str, bool, float}
 

@@ -35,7 +35,7 @@ from kiosk.analytics import (
     schema,
 )
 from kiosk.analytics.recorder import LocalTimeFormatter, local_iso
-from kiosk.analytics.synthetic import ManualClock
+from testkit.synthetic import ManualClock
 
 START = dt.datetime(2026, 5, 9, 11, 0, 0).timestamp()  # a Saturday, local time
 FAST = RecorderOptions(flush_s=0.05, retry_s=0.02, retry_max_s=0.1, busy_timeout_s=0.05)

@@ -33,8 +33,8 @@ from kiosk.analytics import (
 )
 from kiosk.analytics.report import build_report, percentile, report_for
 from kiosk.analytics.schema import open_readonly
-from kiosk.analytics.synthetic import ManualClock
 from kiosk.cli import main
+from testkit.synthetic import ManualClock
 
 SAT = dt.datetime(2026, 5, 9)  # a Saturday
 

@@ -10,7 +10,7 @@ import av
 import pytest
 
 from kiosk.media import Player, PlayerState
-from kiosk.media.synth import write_clip
+from testkit.synth import write_clip
 from tests.media_helpers import ClipFactory, clips, drive, segment
 
 __all__ = ["clips"]

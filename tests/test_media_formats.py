@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.media.decoder import AudioDecoder, Frame, VideoDecoder, VideoEnd
 from kiosk.media.mixer import AudioEnd
-from kiosk.media.synth import read_barcode
+from testkit.synth import read_barcode
 from tests.media_helpers import ClipFactory, clips
 
 __all__ = ["clips"]

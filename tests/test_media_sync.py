@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from kiosk.media import Player, PlayerState, SoundDeviceSink
-from kiosk.media.avsync import measure_sync, write_sync_clip
-from kiosk.media.pulse import ALSA_DEVICE, MonitorRecorder, PulseServer
+from testkit.avsync import measure_sync, write_sync_clip
+from testkit.pulse import ALSA_DEVICE, MonitorRecorder, PulseServer
 from tests.media_helpers import ClipFactory, clips, drive, pulse, segment
 
 __all__ = ["clips", "pulse"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.soak import run_soak
+from testkit.soak import run_soak
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,7 @@
 
 A clip with white flash frames and beeps at the same known times is played through the real
 audio path into a paced sink whose output is recorded (a PulseAudio null sink's monitor, see
-:mod:`kiosk.media.pulse`). A frame loop like the UI's records when each flash frame is first
+:mod:`testkit.pulse`). A frame loop like the UI's records when each flash frame is first
 handed out by :meth:`Player.latest_frame`; the recording says when each beep was played. The
 offset of a pair is ``flash time - beep time`` (positive: the picture is late).
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 from kiosk.content.model import Segment, Text
 from kiosk.media.audio import AudioSink
 from kiosk.media.player import Player, PlayerState
-from kiosk.media.pulse import MonitorRecorder
-from kiosk.media.synth import is_flash, write_clip
+from testkit.pulse import MonitorRecorder
+from testkit.synth import is_flash, write_clip
 
 SYNC_FLASHES = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
 
