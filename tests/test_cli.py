@@ -29,14 +29,57 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
 
 
 def test_every_command_has_help_text() -> None:
+    """Every command and group says what it does, and every option what it means: the help is
+    the technician's manual at the kiosk."""
     runner = CliRunner()
-    commands = _commands(main)
-    assert {"run", "tour", "content", "content validate", "settings"} <= {n for n, _ in commands}
+    commands = [("", main), *_commands(main)]
+    names = {n for n, _ in commands}
+    assert {"run", "tour", "content", "content validate", "settings"} <= names
+    assert {
+        "content pack",
+        "content install",
+        "stats merge",
+        "models info",
+        "admin set-pin",
+    } <= names
+    missing = []
     for name, cmd in commands:
-        assert (cmd.help or "").strip(), f"`kiosk {name}` has no help text"
+        if not (cmd.help or "").strip():
+            missing.append(f"`kiosk {name}`".replace(" `", "`"))
+        for param in cmd.get_params(click.Context(cmd)):
+            if isinstance(param, click.Option) and not (param.help or "").strip():
+                missing.append(f"`kiosk {name}` option {param.opts[0]}".replace(" `", "`"))
         result = runner.invoke(main, [*name.split(), "--help"])
         assert result.exit_code == 0, (name, result.output)
-        assert "Usage: kiosk" in result.output or "Usage: main" in result.output
+        assert "Usage: kiosk" in result.output
+    assert not missing, "no help text: " + ", ".join(missing)
+
+
+def test_config_option_is_the_same_everywhere(tmp_path: Path) -> None:
+    """--config behaves alike in every command: a file named that does not exist is one clear
+    message and exit status 2, whichever command it was given to."""
+    with_config = [
+        name for name, cmd in _commands(main) if any(p.name == "config" for p in cmd.params)
+    ]
+    assert {"run", "tour", "content validate", "content install", "stats", "doctor"} <= set(
+        with_config
+    )
+    gone = tmp_path / "gone.yaml"
+    for name in with_config:
+        result = CliRunner().invoke(main, [*name.split(), "--config", str(gone)])
+        assert result.exit_code == 2, (name, result.output)
+        assert f"{gone} does not exist" in result.output, (name, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_config_from_the_environment_must_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "gone.yaml"))
+    result = CliRunner().invoke(main, ["admin", "status"])
+    assert result.exit_code == 2
+    assert "KIOSK_CONFIG" in result.output and "gone.yaml" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_version_and_python_m() -> None:

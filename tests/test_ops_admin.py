@@ -161,7 +161,7 @@ def test_set_pin_from_stdin_and_status(tmp_path: Path) -> None:
 
 def test_set_pin_asks_twice_without_echo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = _config(tmp_path)
-    monkeypatch.setattr("kiosk.ops.commands._interactive", lambda: True)
+    monkeypatch.setattr("kiosk.cli.ops._interactive", lambda: True)
     prompts: list[tuple[str, bool]] = []
 
     def fake_prompt(text: str, hide_input: bool = False, **kw: object) -> str:

@@ -412,7 +412,7 @@ def test_cli_refusal_is_one_line(src: Path, key: SecretKey, tmp_path: Path) -> N
 def test_cli_keygen_pack_verify_install_list_rollback(
     src: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kiosk import content_commands
+    from kiosk.cli import content as content_commands
 
     # Cheap password hashing for the test; minisign's default costs a second or more.
     monkeypatch.setattr(

@@ -6,19 +6,16 @@ print. Library modules are imported inside the commands so ``kiosk --help`` stay
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from kiosk.cliutil import CONTEXT, load_settings
-
-log = logging.getLogger(__name__)
+from kiosk.cli._common import CONTEXT, config_option, fail, load_settings
 
 
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(f"kiosk stats: {message}", err=True)
-    raise SystemExit(code)
+def _fail(message: str, code: int = 2) -> NoReturn:
+    fail(f"kiosk stats: {message}", code)
 
 
 def _database(db: Path | None, config: Path | None) -> Path:
@@ -33,11 +30,7 @@ def _database(db: Path | None, config: Path | None) -> Path:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Analytics database (default: paths.database of the settings).",
 )
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Machine settings file (kiosk.yaml) that names the database.",
-)
+@config_option
 @click.option("--since", metavar="DATE", help="Only events on or after this day (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option(
@@ -85,7 +78,6 @@ def stats(
         report = report_for(path, since_iso)
     except SchemaError as exc:
         _fail(str(exc))
-        return
     if csv_dir is not None:
         try:
             files = render.write_csv(report, csv_dir)
@@ -134,7 +126,6 @@ def merge_cmd(sources: tuple[Path, ...], output: Path) -> None:
         results = merge(list(sources), output)
     except MergeError as exc:
         _fail(str(exc))
-        return
     for r in results:
         kiosks = ", ".join(r.kiosks) or "no events"
         click.echo(f"{r.source}: {r.events_read:,} events ({kiosks}), {r.events_added:,} new")

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from kiosk.cliutil import CONTEXT, load_settings
+from kiosk.cli._common import CONTEXT, config_option, fail, load_settings
 
 
 def _models_dir(directory: Path | None, config: Path | None) -> Path:
@@ -44,19 +44,17 @@ def build(out: Path) -> None:
         import onnx  # noqa: F401
         import torch  # noqa: F401
     except ImportError:
-        click.echo(
+        fail(
             "kiosk models build needs torch and onnx: pip install torch==2.13.0 onnx "
             "(or the project's 'models' extra)",
-            err=True,
+            code=2,
         )
-        raise SystemExit(2) from None
     from kiosk.mirror.build import build as run_build
 
     try:
         result = run_build(out)
     except RuntimeError as exc:
-        click.echo(f"kiosk models build: {exc}", err=True)
-        raise SystemExit(1) from None
+        fail(f"kiosk models build: {exc}")
     click.echo(
         f"wrote {result.model} ({result.size_bytes / 1024:.0f} KiB), {result.manifest.name}, "
         f"{result.background.name}; onnxruntime vs torch: max difference "
@@ -71,7 +69,7 @@ def build(out: Path) -> None:
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="Models folder (default: the settings' paths.models).",
 )
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def info(directory: Path | None, config: Path | None, as_json: bool) -> None:
     """List the style models, check their files, and say where they would run."""

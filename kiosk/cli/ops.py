@@ -1,47 +1,21 @@
 """The technician's commands for unattended operation: ``kiosk doctor`` and ``kiosk admin``.
 
-Thin, as every command: parse, call :mod:`kiosk.ops`, print, exit. Both read the machine settings
-from ``--config``, else ``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.yaml`` when it exists (the file
-the installer writes), so ``sudo kiosk doctor`` on an installed kiosk needs no options.
+Thin, as every command: parse, call :mod:`kiosk.ops`, print, exit. The settings are found as
+every command finds them (:mod:`kiosk.cli._common`), so ``sudo kiosk doctor`` on an installed
+kiosk needs no options.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from kiosk import settings as settings_mod
+from kiosk.cli._common import CONTEXT, config_option, fail, load_settings, load_settings_from
 from kiosk.ops.admin import AdminGate, PinError, validate_pin
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-INSTALLED_CONFIG = Path("/etc/kiosk/kiosk.yaml")
-
-config_option = click.option(
-    "--config",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Machine settings file (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.yaml if present).",
-)
-
-
-def load_settings(config: Path | None) -> tuple[settings_mod.Settings, Path | None]:
-    """The settings and the file they came from; problems end the command with exit 2."""
-    if config is None:
-        env = os.environ.get("KIOSK_CONFIG", "")
-        if env:
-            config = Path(env)
-        elif INSTALLED_CONFIG.is_file():
-            config = INSTALLED_CONFIG
-    try:
-        return settings_mod.load(config), config
-    except settings_mod.SettingsError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        raise SystemExit(2) from None
 
 
 @click.command(context_settings=CONTEXT)
@@ -64,7 +38,7 @@ def doctor(
     """
     from kiosk.ops.doctor import Context, format_report, run_checks
 
-    cfg, source = load_settings(config)
+    cfg, source = load_settings_from(config)
     ctx = Context(cfg, content_dir=content, media=not no_media, camera=not no_camera)
     report = run_checks(ctx)
     if as_json:
@@ -83,8 +57,7 @@ def admin() -> None:
 
 
 def _gate(config: Path | None) -> AdminGate:
-    cfg, _ = load_settings(config)
-    return AdminGate.from_settings(cfg)
+    return AdminGate.from_settings(load_settings(config))
 
 
 def _interactive() -> bool:
@@ -105,8 +78,7 @@ def set_pin(config: Path | None, pin_stdin: bool) -> None:
         pin = sys.stdin.readline().strip()
     else:
         if not _interactive():
-            click.echo("kiosk admin set-pin: no terminal to ask on; use --pin-stdin", err=True)
-            raise SystemExit(2)
+            fail("kiosk admin set-pin: no terminal to ask on; use --pin-stdin", code=2)
         pin = click.prompt(
             "New admin PIN", hide_input=True, confirmation_prompt="Repeat the PIN", type=str
         ).strip()
@@ -114,14 +86,10 @@ def set_pin(config: Path | None, pin_stdin: bool) -> None:
         validate_pin(pin)
         gate.set_pin(pin)
     except PinError as exc:
-        click.echo(f"kiosk admin set-pin: {exc}", err=True)
-        raise SystemExit(2) from None
+        fail(f"kiosk admin set-pin: {exc}", code=2)
     except OSError as exc:
         hint = "; run it with sudo" if isinstance(exc, PermissionError) else ""
-        click.echo(
-            f"kiosk admin set-pin: cannot write {gate.pin_file}: {exc.strerror}{hint}", err=True
-        )
-        raise SystemExit(1) from None
+        fail(f"kiosk admin set-pin: cannot write {gate.pin_file}: {exc.strerror}{hint}")
     click.echo(f"admin PIN set ({gate.pin_file.absolute()}); the kiosk uses it from the next try")
 
 
@@ -148,8 +116,5 @@ def unlock(config: Path | None) -> None:
     gate = _gate(config)
     gate.reset()
     if not gate.persistent:
-        click.echo(
-            f"kiosk admin unlock: cannot write {gate.lockout_file}; run it with sudo", err=True
-        )
-        raise SystemExit(1)
+        fail(f"kiosk admin unlock: cannot write {gate.lockout_file}; run it with sudo")
     click.echo("PIN pad unlocked")
