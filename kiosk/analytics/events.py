@@ -31,11 +31,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, TypeVar
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-"""Explorer slugs and segment ids, as the content loader accepts them."""
-
-LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-"""Language codes (``ru``, ``en``, ``sah``, ``en-GB``), as the content loader accepts them."""
+# Slugs, segment ids and language codes are checked as the content loader checks them.
+from kiosk.content.model import LANG_RE, SLUG_RE
 
 MAX_SECONDS = 86400.0
 """The longest duration an event may carry; longer values are clamped (a clock gone wrong)."""

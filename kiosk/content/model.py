@@ -16,6 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+"""Explorer slugs and segment ids: lower-case latin letters, digits and '-', at most 64."""
+
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+"""Language codes (``ru``, ``en``, ``sah``, ``en-GB``)."""
+
 _APPROX_WORDS = {
     "ru": "ок.",
     "en": "c.",
