@@ -2,8 +2,8 @@
 
 Each command is thin: it parses, calls the library, prints and exits. User mistakes become one
 clear message and a non-zero exit, never a traceback. What the commands share (``--config``
-and reading the settings) is in :mod:`kiosk.cli._common`. Library modules are imported inside
-the commands, so ``kiosk --help`` stays quick.
+and reading the settings) is in :mod:`kiosk.cli._common`. The heavy libraries (pygame, PyAV,
+onnxruntime, the analytics) are imported inside the commands, so ``kiosk --help`` stays quick.
 """
 
 from __future__ import annotations
