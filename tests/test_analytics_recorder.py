@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,16 @@ from kiosk.analytics import (
     open_recorder,
     schema,
 )
-from kiosk.analytics.recorder import LocalTimeFormatter, local_iso
+from kiosk.analytics.localtime import LocalTimeFormatter, utc_offset
 from testkit.synthetic import ManualClock
+
+
+def local_iso(t: float) -> str:
+    """The reference for row timestamps: local ISO 8601, milliseconds, UTC offset."""
+    lt = time.localtime(t)
+    ms = int((t - int(t)) * 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', lt)}.{ms:03d}{utc_offset(lt.tm_gmtoff or 0)}"
+
 
 START = dt.datetime(2026, 5, 9, 11, 0, 0).timestamp()  # a Saturday, local time
 FAST = RecorderOptions(flush_s=0.05, retry_s=0.02, retry_max_s=0.1, busy_timeout_s=0.05)

@@ -32,13 +32,8 @@ from kiosk.analytics.events import (
     VisitEnded,
     VisitStarted,
 )
-from kiosk.analytics.recorder import (
-    NullRecorder,
-    Recorder,
-    RecorderLike,
-    RecorderOptions,
-    RecorderStatus,
-)
+from kiosk.analytics.port import NullRecorder, RecorderLike, RecorderOptions, RecorderStatus
+from kiosk.analytics.recorder import Recorder
 
 if TYPE_CHECKING:
     from kiosk.settings import Settings
