@@ -9,8 +9,8 @@ unknown key or a bad value as ``path:line: section.key: message``; nothing is gu
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ class DisplaySettings:
     width: int = _f(1920, "window size in pixels when not fullscreen; fullscreen uses the screen's")
     height: int = _f(1080, "window height in pixels when not fullscreen")
     screen_width_mm: float = _f(
-        0.0, "visible width of the screen in millimetres; 0 = ask the display for its DPI"
+        0.0, "visible width of the screen in millimetres; 0 = a 24-inch 16:9 screen (531 mm)"
     )
     fps: int = _f(60, "frame rate cap while something moves")
     large_text: bool = _f(False, "start in large-text mode")
@@ -233,10 +233,46 @@ class Settings:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     base_dir: Path = field(default=Path("."), compare=False, metadata={"internal": True})
 
+    def resolve(self, value: Path | str) -> Path:
+        """A path from the settings; a relative one is taken from the settings file's folder."""
+        path = Path(value)
+        return path if path.is_absolute() else self.base_dir / path
+
     def path(self, name: str) -> Path:
-        """A path setting resolved against the settings file's folder."""
-        value = Path(getattr(self.paths, name))
-        return value if value.is_absolute() else (self.base_dir / value)
+        """The ``paths`` setting ``name`` (``content``, ``database``...), resolved."""
+        return self.resolve(getattr(self.paths, name))
+
+    def visitor_start(
+        self, collection_languages: Sequence[str], collection_default: str
+    ) -> VisitorStart:
+        """What a new visitor starts with, for a collection in these languages (its default given).
+
+        Offered: ``languages.enabled`` that the collection has, in that order, else all of the
+        collection's. Language: ``languages.default``, else the collection's default, else the
+        first offered. Volume: ``audio.volume``, never above ``audio.volume_cap``.
+        """
+        offered = tuple(x for x in self.languages.enabled if x in collection_languages)
+        offered = offered or tuple(collection_languages)
+        wanted = [x for x in (self.languages.default, collection_default) if x in offered]
+        return VisitorStart(
+            languages=offered,
+            language=wanted[0] if wanted else offered[0],
+            captions_on=self.captions.default_on,
+            volume=min(self.audio.volume, self.audio.volume_cap),
+            large_text=self.display.large_text,
+        )
+
+
+@dataclass(frozen=True)
+class VisitorStart:
+    """What every visitor finds on the first touch, whatever the last visitor chose."""
+
+    languages: tuple[str, ...]
+    """The languages offered, in order."""
+    language: str
+    captions_on: bool
+    volume: float
+    large_text: bool
 
 
 class SettingsError(Exception):
@@ -250,40 +286,6 @@ class SettingsError(Exception):
 def _sections() -> dict[str, type]:
     hints = typing.get_type_hints(Settings)
     return {f.name: hints[f.name] for f in dataclasses.fields(Settings) if not f.metadata}
-
-
-def _check_value(expected: Any, value: Any) -> tuple[bool, Any]:
-    """Return (ok, converted) for one scalar or list field."""
-    origin = typing.get_origin(expected)
-    if origin is list:
-        (item_type,) = typing.get_args(expected)
-        if not isinstance(value, list):
-            return False, value
-        out = []
-        for item in value:
-            ok, conv = _check_value(item_type, item)
-            if not ok:
-                return False, value
-            out.append(conv)
-        return True, out
-    if origin in (typing.Union, types.UnionType):
-        for option in typing.get_args(expected):
-            ok, conv = _check_value(option, value)
-            if ok:
-                return True, conv
-        return False, value
-    if expected is bool:
-        return isinstance(value, bool), value
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool), value
-    if expected is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return ok, float(value) if ok else value
-    if expected is str:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return True, str(value)
-        return isinstance(value, str), value
-    return False, value
 
 
 _RANGES: dict[str, tuple[float, float]] = {
@@ -321,14 +323,6 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-def _type_name(t: Any) -> str:
-    if typing.get_origin(t) is list:
-        return f"a list of {_type_name(typing.get_args(t)[0])}"
-    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
-        t, str(t)
-    )
-
-
 def from_mapping(data: Any, path: Path, base_dir: Path | None = None) -> Settings:
     """Build Settings from a parsed (line-aware) mapping, collecting every problem."""
     problems: list[Problem] = []
@@ -360,12 +354,11 @@ def from_mapping(data: Any, path: Path, base_dir: Path | None = None) -> Setting
                 known = ", ".join(hints)
                 problems.append(Problem(path, key_line, f"{dotted}: unknown key (known: {known})"))
                 continue
-            ok, conv = _check_value(hints[key], raw)
+            ok, conv = yamlsrc.convert(hints[key], raw)
             if not ok:
+                wanted = yamlsrc.describe_type(hints[key])
                 problems.append(
-                    Problem(
-                        path, key_line, f"{dotted}: expected {_type_name(hints[key])}, got {raw!r}"
-                    )
+                    Problem(path, key_line, f"{dotted}: expected {wanted}, got {raw!r}")
                 )
                 continue
             if dotted in _RANGES:

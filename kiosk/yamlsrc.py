@@ -5,10 +5,15 @@ Curators and technicians write YAML by hand, so every mistake must be reported a
 duplicate keys; here the document is composed into nodes and converted by hand so that each
 mapping and list keeps the line of each of its entries, duplicate keys are errors, and documents
 that would expand without bound (alias bombs) or are too large are refused.
+
+:func:`convert` checks a value against a type hint (``float``, ``list[str]``...) for readers that
+build typed dataclasses from a file, such as the machine settings.
 """
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,3 +180,47 @@ def loads(text: str, path: Path) -> Any:
     if node is None:
         return None
     return _Converter(path).convert(node)
+
+
+def convert(expected: Any, value: Any) -> tuple[bool, Any]:
+    """Whether a YAML value fits a type hint (bool, int, float, str, a list or union of them),
+    and the value converted to it: a whole number where a float is wanted, a number as text."""
+    origin = typing.get_origin(expected)
+    if origin is list:
+        (item_type,) = typing.get_args(expected)
+        if not isinstance(value, list):
+            return False, value
+        out = []
+        for item in value:
+            ok, conv = convert(item_type, item)
+            if not ok:
+                return False, value
+            out.append(conv)
+        return True, out
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(expected):
+            ok, conv = convert(option, value)
+            if ok:
+                return True, conv
+        return False, value
+    if expected is bool:
+        return isinstance(value, bool), value
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if expected is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return ok, float(value) if ok else value
+    if expected is str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return True, str(value)
+        return isinstance(value, str), value
+    return False, value
+
+
+def describe_type(t: Any) -> str:
+    """A type hint in words, for a message: ``a list of text``."""
+    if typing.get_origin(t) is list:
+        return f"a list of {describe_type(typing.get_args(t)[0])}"
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
+        t, str(t)
+    )

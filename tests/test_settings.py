@@ -82,3 +82,51 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.yaml"
     path.write_text("# nothing set\n", encoding="utf-8")
     assert settings.load(path) == Settings()
+
+
+def test_paths_in_the_settings_are_taken_from_the_file_s_folder(tmp_path: Path) -> None:
+    path = tmp_path / "etc" / "kiosk.yaml"
+    path.parent.mkdir()
+    path.write_text("admin: {pin_file: secret/admin.pin}\n", encoding="utf-8")
+    s = settings.load(path)
+    assert s.resolve(s.admin.pin_file) == tmp_path / "etc" / "secret" / "admin.pin"
+    assert s.resolve(Path("/var/lib/kiosk/x")) == Path("/var/lib/kiosk/x")
+    assert s.path("content") == s.resolve("content") == tmp_path / "etc" / "content"
+
+
+def _configured(tmp_path: Path, text: str) -> Settings:
+    path = tmp_path / "kiosk.yaml"
+    path.write_text(text, encoding="utf-8")
+    return settings.load(path)
+
+
+def test_every_visitor_starts_with_the_kiosk_s_own_defaults(tmp_path: Path) -> None:
+    start = Settings().visitor_start(("ru", "en", "sah"), "ru")
+    assert start.languages == ("ru", "en", "sah") and start.language == "ru"
+    assert start.captions_on and not start.large_text
+    assert start.volume == 0.7
+
+    s = _configured(
+        tmp_path,
+        "languages: {enabled: [en, de, ru], default: en}\n"
+        "captions: {default_on: false}\n"
+        "audio: {volume: 1.0, volume_cap: 0.8}\n"
+        "display: {large_text: true}\n",
+    )
+    start = s.visitor_start(("ru", "en", "sah"), "ru")
+    # Only languages the collection has, in the settings' order; the volume never above the cap.
+    assert start.languages == ("en", "ru") and start.language == "en"
+    assert not start.captions_on and start.large_text
+    assert start.volume == 0.8
+
+
+def test_a_default_language_that_is_not_offered_gives_way(tmp_path: Path) -> None:
+    # The settings name a language this collection lacks: the collection's default instead...
+    s = _configured(tmp_path, "languages: {default: de}\n")
+    assert s.visitor_start(("ru", "en"), "en").language == "en"
+    # ...unless that is not offered either: then the first language offered.
+    s = _configured(tmp_path, "languages: {enabled: [sah, en]}\n")
+    assert s.visitor_start(("ru", "en", "sah"), "ru").language == "sah"
+    # No enabled language in the collection: all of the collection's are offered.
+    s = _configured(tmp_path, "languages: {enabled: [de]}\n")
+    assert s.visitor_start(("ru", "en"), "ru").languages == ("ru", "en")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from kiosk.ops.files import atomic_write, resolve
+from kiosk.ops.files import atomic_write
 from kiosk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,8 +124,8 @@ class AdminGate:
     def from_settings(cls, settings: Settings) -> AdminGate:
         a = settings.admin
         return cls(
-            resolve(settings, a.pin_file),
-            resolve(settings, a.lockout_file),
+            settings.resolve(a.pin_file),
+            settings.resolve(a.lockout_file),
             a.max_attempts,
             a.lockout_s,
         )

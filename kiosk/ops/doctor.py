@@ -28,7 +28,6 @@ from typing import Any
 
 import kiosk
 from kiosk.ops.admin import AdminGate
-from kiosk.ops.files import resolve
 from kiosk.ops.lockdown import MAINTENANCE_FLAG
 from kiosk.ops.schedule import EARLIEST_PLAUSIBLE_YEAR, Schedule, ScheduleError
 from kiosk.settings import Settings
@@ -201,7 +200,7 @@ def check_camera(ctx: Context) -> Check:
     except ImportError as exc:
         return Check("camera", "warn", f"OpenCV cannot be loaded: {exc}", "reinstall the kiosk")
     source: int | str = (
-        int(cam.device) if cam.device.isdigit() else str(resolve(ctx.settings, cam.device))
+        int(cam.device) if cam.device.isdigit() else str(ctx.settings.resolve(cam.device))
     )
     out: dict[str, Any] = {}
     worker = threading.Thread(target=_grab_one_frame, args=(source, out), daemon=True)
@@ -435,7 +434,7 @@ def check_health(ctx: Context) -> Check:
     h = ctx.settings.health
     if not h.enabled:
         return Check("health", "skip", "the health file is off (health.enabled: false)")
-    target = resolve(ctx.settings, h.textfile)
+    target = ctx.settings.resolve(h.textfile)
     where = _existing_ancestor(target.parent)
     if not _writable_for(where, ctx.user):
         return Check(

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.ops.files import atomic_write, resolve
+from kiosk.ops.files import atomic_write
 from kiosk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class HealthWriter:
     def from_settings(cls, settings: Settings) -> HealthWriter:
         """A writer for ``health.textfile``, or a disabled one when ``health.enabled`` is off."""
         h = settings.health
-        return cls(resolve(settings, h.textfile) if h.enabled else None, h.interval_s)
+        return cls(settings.resolve(h.textfile) if h.enabled else None, h.interval_s)
 
     @property
     def enabled(self) -> bool:

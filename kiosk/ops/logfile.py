@@ -17,7 +17,6 @@ from logging.handlers import RotatingFileHandler
 from typing import TextIO
 
 from kiosk.logs import FORMAT
-from kiosk.ops.files import resolve
 from kiosk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +55,7 @@ def setup_file_log(
         mode = "auto"
     if mode == "never" or (mode == "auto" and under_journal(env)):
         return None
-    path = resolve(settings, cfg.file)
+    path = settings.resolve(cfg.file)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(
