@@ -14,8 +14,16 @@ from click.testing import CliRunner
 
 from kiosk import settings as settings_mod
 from kiosk.cli import main
-from kiosk.ops import doctor
-from kiosk.ops.doctor import Check, Context, Report, format_report, run_checks
+from kiosk.ops.doctor import (
+    Check,
+    Context,
+    Report,
+    devices,
+    format_report,
+    operation,
+    run_checks,
+    storage,
+)
 
 
 def _settings(tmp_path: Path, extra: str = "") -> settings_mod.Settings:
@@ -31,14 +39,14 @@ def _settings(tmp_path: Path, extra: str = "") -> settings_mod.Settings:
 
 def test_display_from_drm_connectors_or_session(tmp_path: Path) -> None:
     ctx = Context(_settings(tmp_path), env={}, sys_root=tmp_path / "sys")
-    assert doctor.check_display(ctx).level == "fail"
+    assert devices.check_display(ctx).level == "fail"
     port = tmp_path / "sys" / "class" / "drm" / "card1-HDMI-A-1"
     port.mkdir(parents=True)
     (port / "status").write_text("connected\n")
-    check = doctor.check_display(ctx)
+    check = devices.check_display(ctx)
     assert check.level == "ok" and "HDMI-A-1" in check.summary
     ctx = Context(_settings(tmp_path), env={"WAYLAND_DISPLAY": "wayland-0"}, sys_root=tmp_path)
-    assert doctor.check_display(ctx).level == "ok"
+    assert devices.check_display(ctx).level == "ok"
 
 
 def test_missing_portaudio_is_a_plain_warning(
@@ -53,63 +61,63 @@ def test_missing_portaudio_is_a_plain_warning(
 
     monkeypatch.delitem(__import__("sys").modules, "sounddevice", raising=False)
     monkeypatch.setattr(builtins, "__import__", no_portaudio)
-    check = doctor.check_audio(Context(_settings(tmp_path)))
+    check = devices.check_audio(Context(_settings(tmp_path)))
     assert check.level == "warn" and "PortAudio" in check.summary
     assert "libportaudio2" in check.fix
 
 
 def test_fonts_cover_cyrillic() -> None:
-    check = doctor.check_fonts(Context(settings_mod.Settings()))
+    check = storage.check_fonts(Context(settings_mod.Settings()))
     assert check.level == "ok", check
 
 
 def test_content_good_and_broken(tmp_path: Path, make_collection: Callable[..., Path]) -> None:
     root = make_collection()
     ctx = Context(_settings(tmp_path), content_dir=root, media=False)
-    assert doctor.check_content(ctx).level == "ok"
+    assert storage.check_content(ctx).level == "ok"
     (root / "explorers" / "alpha" / "explorer.yaml").write_text("name: {ru: [\n", encoding="utf-8")
-    broken = doctor.check_content(ctx)
+    broken = storage.check_content(ctx)
     assert broken.level == "fail" and "kiosk content validate" in broken.fix
     assert broken.details and "explorer.yaml" in broken.details[0]
-    missing = doctor.check_content(Context(_settings(tmp_path), content_dir=tmp_path / "none"))
+    missing = storage.check_content(Context(_settings(tmp_path), content_dir=tmp_path / "none"))
     assert missing.level == "fail" and "no collection" in missing.summary
 
 
 def test_database_checks(tmp_path: Path) -> None:
     s = _settings(tmp_path)
     ctx = Context(s, user=None)
-    assert doctor.check_database(ctx).level == "ok"  # will be created
+    assert storage.check_database(ctx).level == "ok"  # will be created
     db = s.path("database")
     con = sqlite3.connect(db)
     con.execute("CREATE TABLE t (x)")
     con.commit()
     con.close()
-    ok = doctor.check_database(ctx)
+    ok = storage.check_database(ctx)
     assert ok.level == "ok" and "writable" in ok.summary
     db.write_bytes(b"this is not a database at all" * 100)
-    assert doctor.check_database(ctx).level == "fail"
+    assert storage.check_database(ctx).level == "fail"
     cfg = tmp_path / "elsewhere.yaml"
     cfg.write_text(f"paths: {{database: {tmp_path / 'nowhere' / 'a.db'}}}\n", encoding="utf-8")
-    assert doctor.check_database(Context(settings_mod.load(cfg))).level == "fail"
+    assert storage.check_database(Context(settings_mod.load(cfg))).level == "fail"
 
 
 def test_schedule_and_clock(tmp_path: Path) -> None:
     from datetime import datetime
 
     s = _settings(tmp_path, 'schedule: {opening_hours: ["mon-fry 10:00-18:00"]}\n')
-    bad = doctor.check_schedule(Context(s))
+    bad = operation.check_schedule(Context(s))
     assert bad.level == "warn" and "mon-fry" in bad.details[0]
-    unset = doctor.check_schedule(Context(_settings(tmp_path), now=lambda: datetime(1970, 1, 1)))
+    unset = operation.check_schedule(Context(_settings(tmp_path), now=lambda: datetime(1970, 1, 1)))
     assert unset.level == "warn" and "clock is not set" in unset.summary
 
 
 def test_admin_pin_check(tmp_path: Path) -> None:
     s = _settings(tmp_path)
-    assert doctor.check_admin(Context(s)).level == "warn"
+    assert operation.check_admin(Context(s)).level == "warn"
     from kiosk.ops.admin import AdminGate
 
     AdminGate.from_settings(s).set_pin("4821")
-    assert doctor.check_admin(Context(s)).level == "ok"
+    assert operation.check_admin(Context(s)).level == "ok"
 
 
 def test_a_broken_check_is_reported_not_raised(tmp_path: Path) -> None:
@@ -159,13 +167,13 @@ def test_service_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     s = _settings(tmp_path)
     unit, flag, systemd = tmp_path / "kiosk.service", tmp_path / "maintenance", tmp_path / "sd"
     ctx = Context(s, unit_file=unit, maintenance_flag=flag, systemd_dir=systemd)
-    assert doctor.check_service(ctx).level == "skip"  # not installed
+    assert operation.check_service(ctx).level == "skip"  # not installed
     unit.write_text("[Service]\n")
-    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
-    missing = doctor.check_service(ctx)
+    monkeypatch.setattr(operation.shutil, "which", lambda name: None)
+    missing = operation.check_service(ctx)
     assert missing.level == "fail" and "apt-get install cage" in missing.fix
-    monkeypatch.setattr(doctor.shutil, "which", lambda name: f"/usr/bin/{name}")
-    assert doctor.check_service(ctx).level == "skip"  # systemd not running: an image
+    monkeypatch.setattr(operation.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert operation.check_service(ctx).level == "skip"  # systemd not running: an image
     flag.write_text("stopped by admin\n")
-    stopped = doctor.check_service(ctx)
+    stopped = operation.check_service(ctx)
     assert stopped.level == "warn" and f"sudo rm {flag}" in stopped.fix
