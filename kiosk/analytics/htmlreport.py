@@ -10,7 +10,6 @@ import base64
 import datetime as dt
 import html
 import io
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,13 +17,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kiosk.analytics.render import fmt, summary_rows
-from kiosk.analytics.report import WEEKDAYS, Report, Table
+from kiosk.analytics.report import WEEKDAYS
+from kiosk.analytics.tables import Report, Table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-log = logging.getLogger(__name__)
 
 INK = "#1d2b3a"
 BLUE = "#2b5c8a"

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
-from kiosk.analytics.report import Report, Table
-
-log = logging.getLogger(__name__)
+from kiosk.analytics.tables import Report, Table
 
 SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     "database": ("Database", "text"),
@@ -37,7 +34,7 @@ SUMMARY_LABELS: dict[str, tuple[str, str]] = {
 
 
 def fmt(value: Any, unit: str) -> str:
-    """A value as a person reads it, by unit (see report.Column)."""
+    """A value as a person reads it, by unit (see tables.Column)."""
     if value is None or value == "":
         return "–"
     if unit == "share":
