@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,7 +185,6 @@ class Stylizer:
                 raise StylizerError(f"{manifest.path}: the model has no input {spec.name!r}")
         self._backdrop = load_background(self.options.background or manifest.background_path)
         self._cache: dict[tuple[str, int, int], Any] = {}
-        self._lock = threading.Lock()
         log.info(
             "frost mirror model %s on %s, %d thread(s)%s",
             manifest.name,
@@ -211,12 +209,6 @@ class Stylizer:
     def warm_up(self, width: int, height: int) -> None:
         """Run once at this frame size, so the first visitor does not wait for allocations."""
         self.run(np.zeros((height, width, 3), np.uint8), None, None, 0.0)
-
-    def set_background(self, image: np.ndarray) -> None:
-        """A new backdrop (RGB uint8, any size)."""
-        with self._lock:
-            self._backdrop = image
-            self._cache = {k: v for k, v in self._cache.items() if k[0] != "background"}
 
     def _cached(self, key: str, width: int, height: int) -> Any:
         k = (key, width, height)
@@ -254,22 +246,19 @@ class Stylizer:
         fixed = spec.fixed_size
         src = cv2.resize(frame, fixed, interpolation=cv2.INTER_AREA) if fixed else frame
         feeds: dict[str, Any] = {}
-        with self._lock:
-            for s in self.manifest.inputs:
-                if s.role == "frame":
-                    feeds[s.name] = _to_model(src, s)
-                elif s.role == "mask":
-                    feeds[s.name] = (
-                        mask if mask is not None else self._cached("mask", width, height)
-                    )
-                elif s.role == "cues":
-                    feeds[s.name] = (
-                        cue_map if cue_map is not None else self._cached("cues", width, height)
-                    )
-                elif s.role == "time":
-                    feeds[s.name] = np.array([t], np.float32)
-                elif s.role == "background":
-                    feeds[s.name] = self._cached("background", width, height)
+        for s in self.manifest.inputs:
+            if s.role == "frame":
+                feeds[s.name] = _to_model(src, s)
+            elif s.role == "mask":
+                feeds[s.name] = mask if mask is not None else self._cached("mask", width, height)
+            elif s.role == "cues":
+                feeds[s.name] = (
+                    cue_map if cue_map is not None else self._cached("cues", width, height)
+                )
+            elif s.role == "time":
+                feeds[s.name] = np.array([t], np.float32)
+            elif s.role == "background":
+                feeds[s.name] = self._cached("background", width, height)
         out_spec = self.manifest.output
         try:
             if self.io_binding:

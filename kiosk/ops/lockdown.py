@@ -99,11 +99,6 @@ def swallow_reason(event: KeyEvent) -> str | None:
     return None
 
 
-def must_swallow(event: KeyEvent) -> bool:
-    """Whether the event must be dropped while the kiosk is locked."""
-    return swallow_reason(event) is not None
-
-
 class Lockdown:
     """The lock state and the filter the main loop applies to every event.
 

@@ -107,7 +107,6 @@ class Watchdog:
         self.notifier = notifier
         self.interval_s = interval_s
         self.clock = clock
-        self.beats = 0
         self._last: float | None = None
 
     @classmethod
@@ -137,10 +136,7 @@ class Watchdog:
         if not force and self._last is not None and now - self._last < self.interval_s:
             return False
         self._last = now
-        if self.notifier.send("WATCHDOG=1"):
-            self.beats += 1
-            return True
-        return False
+        return self.notifier.send("WATCHDOG=1")
 
     def status(self, text: str) -> None:
         """A one-line status that ``systemctl status kiosk`` shows."""
