@@ -46,8 +46,10 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kiosk.content.model import Segment, Text  # noqa: E402
-from kiosk.media.decoder import PixelFormat, VideoDecoder, VideoEnd  # noqa: E402
-from kiosk.media.player import SCREEN_FORMAT, Player, PlayerState, tune_allocator  # noqa: E402
+from kiosk.media.allocator import tune_allocator  # noqa: E402
+from kiosk.media.convert import SCREEN_FORMAT, PixelFormat  # noqa: E402
+from kiosk.media.decoder import VideoDecoder, VideoEnd  # noqa: E402
+from kiosk.media.player import Player, PlayerState  # noqa: E402
 from testkit.synth import write_clip  # noqa: E402
 
 BUNDLED_720P = ROOT / "content" / "explorers" / "dezhnev" / "clips" / "voyage.mp4"

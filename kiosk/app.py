@@ -171,8 +171,9 @@ def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
     """The real clip player, or a still picture when playback cannot start on this machine."""
     try:
         from kiosk.media.audio import AudioSink, NullSink, SoundDeviceSink
+        from kiosk.media.convert import SCREEN_FORMAT
         from kiosk.media.errors import MediaError
-        from kiosk.media.player import SCREEN_FORMAT, Player
+        from kiosk.media.player import Player
 
         a = settings.audio
         sink: AudioSink

@@ -118,7 +118,8 @@ def run_soak(
     from kiosk.content.signing import SecretKey
     from kiosk.content.source import ContentSource
     from kiosk.content.validate import validate
-    from kiosk.media.player import SCREEN_FORMAT, Player
+    from kiosk.media.convert import SCREEN_FORMAT
+    from kiosk.media.player import Player
     from kiosk.mirror.camera import FrameSource, SourceError, VideoSource
     from kiosk.mirror.manifest import find
     from kiosk.mirror.pipeline import MirrorPipeline

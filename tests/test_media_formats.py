@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kiosk.media.decoder import AudioDecoder, Frame, VideoDecoder, VideoEnd
+from kiosk.media.audio_decoder import AudioDecoder
+from kiosk.media.decoder import Frame, VideoDecoder, VideoEnd
 from kiosk.media.mixer import AudioEnd
 from testkit.synth import read_barcode
 from tests.media_helpers import ClipFactory, clips

@@ -301,16 +301,16 @@ def test_segment_model_is_what_the_player_takes(tone: Path) -> None:
 def test_a_slow_decoder_drops_frames_instead_of_slowing_down(
     clips: ClipFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kiosk.media import decoder
+    from kiosk.media import convert
 
     path = clips("fast50.mp4", size=SIZE, duration=1.0, fps=50.0)
-    real = decoder._Converter.__call__
+    real = convert.Converter.__call__
 
-    def slow(self: decoder._Converter, *args: object, **kwargs: object) -> object:
+    def slow(self: convert.Converter, *args: object, **kwargs: object) -> object:
         time.sleep(0.06)  # a machine that converts only ~16 of the 50 frames/s
         return real(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(decoder._Converter, "__call__", slow)
+    monkeypatch.setattr(convert.Converter, "__call__", slow)
     with Player(SIZE, audio="null") as player:
         t0 = time.monotonic()
         player.play(segment(path))

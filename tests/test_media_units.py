@@ -13,9 +13,10 @@ import pytest
 
 from kiosk.media.audio import NullSink, _ClockOffset, _Smoother
 from kiosk.media.captions import CaptionTrack, Cue, load_captions
-from kiosk.media.decoder import _ReadAhead, display_size, fit_size
+from kiosk.media.convert import display_size, fit_size
 from kiosk.media.errors import FaultKind, Faults, MediaError
 from kiosk.media.mixer import AudioEnd, Mixer, Voice
+from kiosk.media.workers import ReadAhead
 
 RATE = 48000
 
@@ -229,7 +230,7 @@ def test_read_ahead_yields_in_order_and_raises_the_feeders_error() -> None:
         raise MediaError(FaultKind.CORRUPT, "damaged at 50")
 
     got: list[int] = []
-    with pytest.raises(MediaError, match="damaged at 50"), _ReadAhead(items(), stop, "t") as ahead:
+    with pytest.raises(MediaError, match="damaged at 50"), ReadAhead(items(), stop, "t") as ahead:
         got.extend(ahead)
     assert got == list(range(50))
 
@@ -246,7 +247,7 @@ def test_read_ahead_stops_and_joins_its_thread_when_the_consumer_leaves_early() 
             i += 1
 
     before = threading.active_count()
-    with _ReadAhead(endless(), stop, "t", size=3) as ahead:
+    with ReadAhead(endless(), stop, "t", size=3) as ahead:
         assert threading.active_count() == before + 1
         for i in ahead:
             if i == 10:
@@ -266,7 +267,7 @@ def test_read_ahead_ends_when_the_worker_is_stopped() -> None:
         yield 2
 
     got: list[int] = []
-    with _ReadAhead(slow(), stop, "t") as ahead:
+    with ReadAhead(slow(), stop, "t") as ahead:
         for i in ahead:
             got.append(i)
             stop.set()  # the player stops the worker: the consumer ends without waiting

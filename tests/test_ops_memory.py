@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from kiosk.media.player import tune_allocator
+from kiosk.media.allocator import tune_allocator
 from kiosk.ops import memory
 from kiosk.ops.memory import HeapTrimmer, rss_kb
 

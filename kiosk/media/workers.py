@@ -1,0 +1,167 @@
+"""Thread plumbing of the decode stages: bounded hand-over, the read-ahead, the worker base.
+
+Every item that crosses a thread here goes through a bounded queue, and every put gives up
+when its stop flag is set, so a consumer that has gone away never leaves a thread blocked.
+:class:`Worker` is the base of the two decode threads (it stores errors instead of raising them
+into the main thread); :class:`ReadAhead` runs one stage of a chain in a thread of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+import av
+
+from kiosk.media.errors import FaultKind, MediaError
+
+log = logging.getLogger(__name__)
+
+
+def put_until(q: queue.Queue[Any], item: Any, *stops: threading.Event) -> bool:
+    """Put ``item`` in a bounded queue, waiting for room until one of ``stops`` is set."""
+    while not any(e.is_set() for e in stops):
+        try:
+            q.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+class ReadAhead:
+    """Runs an iterator in a thread of its own, ``size`` items ahead of the consumer.
+
+    The video thread converts frames while this one keeps FFmpeg's frame-threaded decoder fed:
+    converting in the feeding thread leaves the decoder's threads waiting for their next packet
+    (on a light 720p clip swscale costs a quarter of the decode time, and it was all added to
+    the wall time). Used as a context manager: leaving it stops the thread and joins it, also
+    when the consumer stops early. An exception in the iterator is raised in the consumer.
+    """
+
+    _END = object()
+
+    def __init__(self, items: Iterator[Any], stop: threading.Event, name: str, size: int = 6):
+        self._items = items
+        self._stop = stop
+        self._quit = threading.Event()
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=size)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name=f"decode-{name}", daemon=True)
+
+    def __enter__(self) -> ReadAhead:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._quit.set()
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)  # unblock a put
+        self._thread.join()
+
+    def _main(self) -> None:
+        try:
+            for item in self._items:
+                if not self._offer(item):
+                    return
+        except BaseException as e:  # handed to the consumer, which classifies it
+            self._error = e
+        self._offer(self._END)
+
+    def _offer(self, item: Any) -> bool:
+        return put_until(self._queue, item, self._quit, self._stop)
+
+    def __iter__(self) -> Iterator[Any]:
+        # The thread always ends with _END unless the worker is being stopped.
+        while not self._stop.is_set():
+            try:
+                item = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if item is self._END:
+                if self._error is not None:
+                    raise self._error
+                return
+            yield item
+
+
+class Worker:
+    """Base of the two decode threads: a stop flag, a bounded queue, stored errors."""
+
+    kind = "worker"
+
+    def __init__(self, name: str, maxsize: int) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
+        self.error: MediaError | None = None
+        self.warnings: deque[MediaError] = deque(maxlen=32)
+        self.done = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._main, name=f"{self.kind}-{name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to end; it does within one decode step. Does not wait."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread.ident is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _put(self, item: Any) -> bool:
+        return put_until(self.queue, item, self._stop)
+
+    def _put_end(self, item: Any) -> None:
+        # The end marker must get through even when the consumer is gone, without blocking.
+        while True:
+            try:
+                self.queue.put_nowait(item)
+                return
+            except queue.Full:
+                if not self._stop.is_set():
+                    try:
+                        self.queue.put(item, timeout=0.05)
+                        return
+                    except queue.Full:
+                        continue
+                with contextlib.suppress(queue.Empty):
+                    self.queue.get_nowait()
+
+    def _main(self) -> None:
+        try:
+            self._run()
+        except MediaError as e:
+            self.error = e
+        except av.FFmpegError as e:
+            self.error = MediaError(FaultKind.CORRUPT, f"FFmpeg: {e}")
+        except MemoryError as e:
+            self.error = MediaError(FaultKind.UNSUPPORTED_FORMAT, f"out of memory: {e}")
+        except Exception as e:
+            log.exception("%s thread crashed", self.kind)
+            self.error = MediaError(FaultKind.INTERNAL, f"{type(e).__name__}: {e}")
+        finally:
+            self._finish()
+            self.done.set()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
