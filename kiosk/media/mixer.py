@@ -204,14 +204,6 @@ class Mixer:
             self._target_gain = float(gain)
             self._gain_step = (self._target_gain - self._gain) / self._gain_ramp
 
-    @property
-    def current(self) -> Voice | None:
-        return self._current
-
-    @property
-    def queued(self) -> Voice | None:
-        return self._next
-
     def timeline(self, now: float) -> TimelinePoint | None:
         """What is heard at monotonic time ``now``; None if nothing was rendered for it yet."""
         with self._lock:
