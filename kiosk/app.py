@@ -20,7 +20,7 @@ import pygame
 
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
-from kiosk.content.source import ContentSource, make_scan
+from kiosk.delivery.source import ContentSource, make_scan
 from kiosk.ops.health import HealthSnapshot
 from kiosk.ops.memory import HeapTrimmer, rss_kb
 from kiosk.settings import Settings
@@ -127,7 +127,7 @@ def admin_hooks(
     loop: Loop, ops: Ops, source: ContentSource, player: PlayerPort, mirror: Any, started: float
 ) -> Any:
     """What the admin panel may do in this kiosk."""
-    from kiosk.content import releases
+    from kiosk.delivery import releases
     from kiosk.ops.lockdown import request_maintenance_stop
     from kiosk.ui.admin_scene import AdminHooks
 

@@ -114,10 +114,10 @@ def run_soak(
 
     from kiosk.analytics import Recorder
     from kiosk.app import make_context
-    from kiosk.content import packs, releases
-    from kiosk.content.signing import SecretKey
-    from kiosk.content.source import ContentSource
     from kiosk.content.validate import validate
+    from kiosk.delivery import packs, releases
+    from kiosk.delivery.signing import SecretKey
+    from kiosk.delivery.source import ContentSource
     from kiosk.media.convert import SCREEN_FORMAT
     from kiosk.media.player import Player
     from kiosk.mirror.camera import FrameSource, SourceError, VideoSource

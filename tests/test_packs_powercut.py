@@ -1,8 +1,10 @@
 """Power cuts during an install: SIGKILL the installer at every one of its durable steps.
 
-After each kill the kiosk must find a complete old or a complete new release (every file there
-with its signed hash, the collection loads and validates) and start with it; the next install
-cleans up what the killed one left and finishes the job.
+The installer reports each durable step to its ``on_step`` callback; a child process runs it with
+a callback that kills the process at step N, for every N. After each kill the kiosk must find a
+complete old or a complete new release (every file there with its signed hash, the collection
+loads and validates) and start with it; the next install cleans up what the killed one left and
+finishes the job.
 """
 
 from __future__ import annotations
@@ -16,37 +18,51 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.content import packs, releases
 from kiosk.content.loader import load_collection
-from kiosk.content.signing import SecretKey, write_keypair
 from kiosk.content.validate import validate
+from kiosk.delivery import packs, releases
+from kiosk.delivery.signing import SecretKey, write_keypair
 from kiosk.media.probe import probe
-from tests.test_packs import build_pack, release_is_complete, retitle
+from testkit.packs import build_pack, release_is_complete, retitle
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD = (
-    "import sys; from pathlib import Path; "
-    "from kiosk.content.releases import install_pack; "
-    "from kiosk.content.signing import PublicKey; "
-    "install_pack(Path(sys.argv[1]), Path(sys.argv[2]), "
-    "[PublicKey.load(Path(sys.argv[3]))], keep=2)"
+# The installer, stopped dead (no cleanup, no finally) at its N-th durable step: argv[4].
+CHILD = """
+import itertools, os, signal, sys
+from pathlib import Path
+from kiosk.delivery.releases import install_pack
+from kiosk.delivery.signing import PublicKey
+
+kill_at, counter = int(sys.argv[4]), itertools.count(1)
+
+def on_step(what: str) -> None:
+    if next(counter) == kill_at:
+        print(what, file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+install_pack(
+    Path(sys.argv[1]), Path(sys.argv[2]), [PublicKey.load(Path(sys.argv[3]))],
+    keep=2, on_step=on_step,
 )
+"""
 PARALLEL = 4
 LEFTOVER_PREFIXES = (".staging-", ".trash-", ".current-", ".state.json.")
 
 
-def _run_killed(jobs: list[tuple[Path, Path, int]], pub: Path) -> dict[Path, int]:
-    """Run the installer for each (pack, root, step) with a SIGKILL at that step."""
-    codes: dict[Path, int] = {}
+def _run_killed(jobs: list[tuple[Path, Path, int]], pub: Path) -> dict[Path, str]:
+    """Run the installer for each (pack, root, step) with a SIGKILL at that step.
+
+    Returns, for each root, the step the installer was killed at, as its callback named it.
+    """
+    killed: dict[Path, str] = {}
     pending = list(jobs)
     running: list[tuple[Path, subprocess.Popen[bytes]]] = []
-    env_base = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     while pending or running:
         while pending and len(running) < PARALLEL:
             pack, root, step = pending.pop(0)
-            env = {**env_base, releases.KILL_ENV: str(step)}
             proc = subprocess.Popen(
-                [sys.executable, "-c", CHILD, str(pack), str(root), str(pub)],
+                [sys.executable, "-c", CHILD, str(pack), str(root), str(pub), str(step)],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -54,9 +70,9 @@ def _run_killed(jobs: list[tuple[Path, Path, int]], pub: Path) -> dict[Path, int
             running.append((root, proc))
         root, proc = running.pop(0)
         _, err = proc.communicate(timeout=60)
-        codes[root] = proc.returncode
         assert proc.returncode == -signal.SIGKILL, (root, err.decode())
-    return codes
+        killed[root] = err.decode().strip().splitlines()[-1]
+    return killed
 
 
 def _check_starts(root: Path, allowed: dict[str | None, str | None]) -> str | None:
@@ -101,29 +117,38 @@ def test_install_killed_at_every_step_leaves_old_or_new(
     old = releases.install_pack(built[1], bases["upgrade"], [key.public]).release
     releases.confirm(bases["upgrade"])
     names: dict[str, dict[str | None, str | None]] = {}
-    steps: dict[str, int] = {}
+    steps: dict[str, list[str]] = {}
     for scenario, base in bases.items():
         trial = tmp_path / f"trial-{scenario}"
         shutil.copytree(base, trial, symlinks=True)
-        done = releases.install_pack(built[2], trial, [key.public], keep=2)
-        steps[scenario] = done.steps
+        reported: list[str] = []
+        done = releases.install_pack(built[2], trial, [key.public], keep=2, on_step=reported.append)
+        assert len(reported) == done.steps, reported  # every durable step is reported, once
+        steps[scenario] = reported
         before = {None: None} if scenario == "first" else {old.name: "Edition 1"}
         names[scenario] = {**before, done.release.name: "Edition 2"}
+        # The kill points cover every kind of change: staged files (mid-file too), the rename
+        # into releases/, the switch of current, the state file and the removal of old releases.
+        kinds = [": chunk", ": synced", "renamed into place", "current -> ", "state.json: "]
         if scenario == "upgrade":
-            assert done.removed  # the kill points cover the removal of old releases too
+            assert done.removed
+            kinds.append("moved to the trash")
+        assert all(any(k in s for s in reported) for k in kinds), reported
 
     jobs = []
     for scenario, base in bases.items():
-        for step in range(1, steps[scenario] + 1):
+        for step in range(1, len(steps[scenario]) + 1):
             root = tmp_path / f"{scenario}-{step:03d}"
             shutil.copytree(base, root, symlinks=True)
             jobs.append((built[2], root, step))
     assert len(jobs) >= 50, steps
-    _run_killed(jobs, pub)
+    killed = _run_killed(jobs, pub)
 
     outcomes: dict[str, list[str | None]] = {"first": [], "upgrade": []}
-    for _, root, _ in jobs:
+    for _, root, step in jobs:
         scenario = root.name.split("-")[0]
+        # The child died at the step the reference install reported N-th: the same sequence.
+        assert killed[root] == steps[scenario][step - 1], (root, killed[root])
         outcomes[scenario].append(_check_starts(root, names[scenario]))
         # The next install finishes the job (or finds it done) and leaves nothing behind.
         try:
@@ -137,7 +162,7 @@ def test_install_killed_at_every_step_leaves_old_or_new(
     for scenario, seen in outcomes.items():
         new = sum(1 for n in seen if n is not None and names[scenario][n] == "Edition 2")
         print(
-            f"power cut, {scenario}: {len(seen)} kills over {steps[scenario]} steps: "
+            f"power cut, {scenario}: {len(seen)} kills over {len(steps[scenario])} steps: "
             f"{len(seen) - new} left the old state, {new} the new release"
         )
         assert 0 < new < len(seen)  # kills landed both before and after the switch

@@ -10,13 +10,13 @@ from pathlib import Path
 import pygame
 
 from kiosk.app import make_context
-from kiosk.content import releases
-from kiosk.content.signing import SecretKey
-from kiosk.content.source import ContentSource
+from kiosk.delivery import releases
+from kiosk.delivery.signing import SecretKey
+from kiosk.delivery.source import ContentSource
 from kiosk.settings import Settings, TimeoutSettings
 from kiosk.ui.loop import Loop
 from kiosk.ui.scenes import Transition
-from tests.test_packs import build_pack, retitle
+from testkit.packs import build_pack, retitle
 from tests.test_ui import _pygame  # noqa: F401 - the fixture sets pygame up
 from tests.ui_fakes import FakePlayer
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.content.signing import (
+from kiosk.delivery.signing import (
     PublicKey,
     SecretKey,
     Signature,

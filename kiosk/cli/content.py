@@ -16,9 +16,9 @@ from pathlib import Path
 import click
 
 from kiosk.cli._common import CONTEXT, config_option, fail, json_option, load_settings
-from kiosk.content import packs
-from kiosk.content.signing import SecretKey, SigningError, write_keypair
 from kiosk.content.validate import Prober, validate
+from kiosk.delivery import packs
+from kiosk.delivery.signing import SecretKey, SigningError, write_keypair
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """``kiosk content verify|install|rollback|list|scan``: the commands that act on a kiosk's
 releases of the collection.
 
-Thin commands over :mod:`kiosk.content.packs` and :mod:`kiosk.content.releases`, added to the
+Thin commands over :mod:`kiosk.delivery.packs` and :mod:`kiosk.delivery.releases`, added to the
 ``content`` group by :mod:`kiosk.cli`. ``--root`` (the releases folder) and ``--trust`` (a public
 key) override the machine settings, so scripts and tests need no settings file; without them the
 settings are found as every command finds them, so ``sudo kiosk content install PACK`` on an
@@ -21,8 +21,8 @@ import click
 from kiosk import settings as settings_mod
 from kiosk.cli._common import CONTEXT, config_option, fail, json_option, load_settings
 from kiosk.cli.content import curator_errors, megabytes, probe_for
-from kiosk.content import packs, releases
-from kiosk.content.signing import PublicKey, SigningError
+from kiosk.delivery import packs, releases
+from kiosk.delivery.signing import PublicKey, SigningError
 
 F = TypeVar("F", bound=Callable[..., Any])
 

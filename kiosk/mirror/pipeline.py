@@ -23,8 +23,7 @@ import cv2
 import numpy as np
 
 from kiosk.mirror.camera import FrameSource
-from kiosk.mirror.cues import CueOptions, CueTracker
-from kiosk.mirror.faces import FaceDetector
+from kiosk.mirror.cues import CueOptions, CueTracker, FaceDetector
 from kiosk.mirror.stylizer import Stylizer
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from kiosk.mirror import textures
-from kiosk.mirror.cuemap import empty_cue_map
+from kiosk.mirror.cues import empty_cue_map
 from kiosk.mirror.manifest import Manifest, TensorSpec
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import pygame
 
 from kiosk.analytics.events import EndReason, SceneViewed, VisitEnded, VisitStarted
 from kiosk.analytics.events import Scene as SceneName
-from kiosk.content.source import ContentSource
+from kiosk.delivery.source import ContentSource
 from kiosk.ops.schedule import ScheduleState
 from kiosk.ui.input import Gesture, InputMapper
 from kiosk.ui.ops import Ops

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.content import releases
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.content.validate import Prober
+from kiosk.delivery import releases
+from kiosk.delivery.releases.boot import DEFAULT_MAX_BOOTS
+from kiosk.delivery.signing import PublicKey
 
 log = logging.getLogger(__name__)
 
@@ -48,28 +50,25 @@ def load_showable(folder: Path) -> Collection | None:
 class ContentSource:
     """The kiosk's collection, with boot counting and live reload for installed releases."""
 
+    POLL_S = 5.0  # how often the watcher looks for a new release (and scans the watched folder)
+
     def __init__(
         self,
         folder: Path | None,
         releases_root: Path | None,
         *,
-        max_boots: int = 3,
-        watch_folder: Path | None = None,
+        max_boots: int = DEFAULT_MAX_BOOTS,
         scan: Callable[[], object] | None = None,
-        poll_s: float = 5.0,
     ) -> None:
         self.folder = folder
         self.root = releases_root
         self.max_boots = max_boots
-        self.watch_folder = watch_folder
         self.scan = scan
-        self.poll_s = poll_s
         self.release = ""
         self._pending: Loaded | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
 
     @property
     def uses_releases(self) -> bool:
@@ -116,11 +115,10 @@ class ContentSource:
             self._thread.start()
 
     def _watch(self) -> None:
-        while not self._stop.wait(self.poll_s):
+        while not self._stop.wait(self.POLL_S):
             try:
                 self.check_once()
             except Exception as exc:  # the watcher degrades; the exhibit keeps its collection
-                self.error = exc
                 log.error("content watcher: %s", exc)
 
     def check_once(self) -> Loaded | None:
@@ -170,7 +168,6 @@ def make_scan(
     max_bytes: int,
 ) -> Callable[[], object]:
     """One pass over the watched folder (USB sticks), installing new signed packs."""
-    from kiosk.content.signing import PublicKey
 
     def scan() -> object:
         if not watch_folder.is_dir():
