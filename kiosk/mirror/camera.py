@@ -21,6 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from kiosk.mirror.imaging import cover
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
@@ -43,11 +45,7 @@ def fit(frame_bgr: np.ndarray, width: int, height: int, flip: bool) -> np.ndarra
     """A captured BGR frame as RGB at exactly width x height (centre crop, no stretching)."""
     h, w = frame_bgr.shape[:2]
     if (w, h) != (width, height):
-        s = max(width / w, height / h)
-        nw, nh = max(width, round(w * s)), max(height, round(h * s))
-        frame_bgr = cv2.resize(frame_bgr, (nw, nh), interpolation=cv2.INTER_AREA)
-        x0, y0 = (nw - width) // 2, (nh - height) // 2
-        frame_bgr = frame_bgr[y0 : y0 + height, x0 : x0 + width]
+        frame_bgr = cover(frame_bgr, width, height)
     rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
     if flip:
         rgb = cv2.flip(rgb, 1)

@@ -23,7 +23,9 @@ import cv2
 import numpy as np
 
 from kiosk.mirror.camera import FrameSource
-from kiosk.mirror.cues import CueOptions, CueTracker, FaceDetector
+from kiosk.mirror.cues import CueOptions, CueTracker
+from kiosk.mirror.faces import FaceDetector
+from kiosk.mirror.imaging import cover
 from kiosk.mirror.stylizer import Stylizer
 
 log = logging.getLogger(__name__)
@@ -221,7 +223,7 @@ class MirrorPipeline:
         with self._lock:
             view = self._view_size
         if view is not None and view != (image.shape[1], image.shape[0]):
-            image = _cover(image, view)
+            image = cover(image, *view, enlarge=cv2.INTER_LINEAR)
         frame = MirrorFrame(image, (image.shape[1], image.shape[0]), t, index, len(cues.faces))
         with self._lock:
             if self._stop.is_set():
@@ -230,15 +232,3 @@ class MirrorPipeline:
             self._times.append(self.clock())
             self._cues_ms.append((t1 - t0) * 1000)
             self._stylize_ms.append((t2 - t1) * 1000)
-
-
-def _cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Scale to fill ``size`` (width, height), cropping the overflow evenly."""
-    w, h = size
-    ih, iw = image.shape[:2]
-    s = max(w / iw, h / ih)
-    nw, nh = max(w, round(iw * s)), max(h, round(ih * s))
-    interp = cv2.INTER_LINEAR if s > 1 else cv2.INTER_AREA
-    scaled = cv2.resize(image, (nw, nh), interpolation=interp)
-    x0, y0 = (nw - w) // 2, (nh - h) // 2
-    return np.ascontiguousarray(scaled[y0 : y0 + h, x0 : x0 + w])

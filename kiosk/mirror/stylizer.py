@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from kiosk.mirror import textures
-from kiosk.mirror.cues import empty_cue_map
+from kiosk.mirror.cuemap import empty_cue_map
+from kiosk.mirror.imaging import cover
 from kiosk.mirror.manifest import Manifest, TensorSpec
 
 log = logging.getLogger(__name__)
@@ -119,16 +120,6 @@ def _from_model(out: np.ndarray, spec: TensorSpec) -> np.ndarray:
     if spec.channels == "BGR":
         arr = arr[..., ::-1]
     return np.ascontiguousarray(arr)
-
-
-def cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Scale and centre-crop a picture to fill width x height."""
-    h, w = image.shape[:2]
-    s = max(width / w, height / h)
-    nw, nh = max(width, round(w * s)), max(height, round(h * s))
-    scaled = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
-    x0, y0 = (nw - width) // 2, (nh - height) // 2
-    return np.ascontiguousarray(scaled[y0 : y0 + height, x0 : x0 + width])
 
 
 def load_background(path: Path | None) -> np.ndarray:
