@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from kiosk.media.audio import NullSink, _ClockOffset, _Smoother
-from kiosk.media.captions import CaptionTrack, Cue, load_captions
+from kiosk.media.captions import (
+    CaptionFileError,
+    CaptionTrack,
+    Cue,
+    load_captions,
+    read_cues,
+    timestamp,
+)
 from kiosk.media.convert import display_size, fit_size
 from kiosk.media.errors import FaultKind, Faults, MediaError
 from kiosk.media.mixer import AudioEnd, Mixer, Voice
@@ -62,6 +69,25 @@ def test_bad_caption_files_are_media_errors(tmp_path: Path, content: str | None)
         assert errors[0][1].kind is FaultKind.CAPTIONS
     else:  # webvtt-py skips a malformed cue block (non-strict): the track is just empty
         assert len(tracks["en"]) == 0
+
+
+def test_read_cues_gives_every_cue_with_its_line_for_the_validator(tmp_path: Path) -> None:
+    path = tmp_path / "c.en.vtt"
+    path.write_text(VTT + "\n00:05.000 --> 00:04.500\nInverted\n", encoding="utf-8")
+    cues = read_cues(path)
+    assert [(c.line, c.start, c.end) for c in cues] == [
+        (3, 0.5, 1.25),
+        (7, 1.0, 2.0),
+        (10, 3.0, 4.0),
+        (13, 5.0, 4.5),  # kept: the validator reports it
+    ]
+    assert cues[1].text == "Cape & strait"
+    assert timestamp(cues[0].end) == "00:00:01.250"
+    path.write_text("not a caption file")
+    with pytest.raises(CaptionFileError) as err:
+        read_cues(path)
+    assert err.value.kind is FaultKind.CAPTIONS and str(path) in err.value.reason
+    assert err.value.detail and str(path) not in err.value.detail
 
 
 def test_caption_track_ignores_empty_and_inverted_cues() -> None:

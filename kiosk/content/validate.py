@@ -166,22 +166,20 @@ def check_captions(
     path: Path, lang: str, seg_len: float | None, rules: ValidationSettings
 ) -> Iterable[Problem]:
     """Parse one WebVTT file and hold every cue to the segment and the reading guidance."""
-    import webvtt  # small, pure Python; imported here so loading content stays light
+    # The player's reader (webvtt-py); imported here so loading content stays light.
+    from kiosk.media.captions import CaptionFileError, read_cues, timestamp
 
     try:
-        captions = webvtt.read(str(path)).captions
-    except Exception as exc:  # webvtt raises several types for malformed files
-        yield Problem(path, 0, f"captions ({lang}) cannot be read as WebVTT: {exc}")
+        cues = read_cues(path)
+    except CaptionFileError as exc:
+        yield Problem(path, 0, f"captions ({lang}) cannot be read as WebVTT: {exc.detail}")
         return
     previous_end = 0.0
-    for cue in captions:
-        line = getattr(cue, "line_number", 0) or _find_cue_line(path, cue.start)
-        # start_in_seconds is rounded down to whole seconds; milliseconds matter here.
-        start = cue.start_time.in_milliseconds() / 1000
-        end = cue.end_time.in_milliseconds() / 1000
-        where = f"cue {cue.start} --> {cue.end}"
+    for cue in cues:
+        line, start, end = cue.line, cue.start, cue.end
+        where = f"cue {timestamp(start)} --> {timestamp(end)}"
         if end <= start:
-            yield Problem(path, line, f"cue {cue.start} ends before it starts")
+            yield Problem(path, line, f"cue {timestamp(start)} ends before it starts")
             continue
         if seg_len is not None and end > seg_len + RANGE_SLACK_S:
             yield Problem(path, line, f"{where} runs past the segment's end ({seg_len:.2f}s)")
@@ -214,10 +212,6 @@ def check_captions(
                 f"{where}: {cps:.0f} characters a second is too fast to read; "
                 f"at most {rules.caption_max_cps:g}",
             )
-
-
-def _find_cue_line(path: Path, start: str) -> int:
-    return find_line(path, f"{start} -->")
 
 
 def _texts(explorer: Explorer) -> Iterable[tuple[str, Text]]:
