@@ -7,18 +7,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.mirror.cues import (
-    CUE_CHANNELS,
-    NO_FACE_RADIUS,
-    Box,
-    CueOptions,
-    CueTracker,
-    Face,
-    FaceTracker,
-    PersonMask,
-    empty_cue_map,
-    render_cue_map,
-)
+from kiosk.mirror.cuemap import CUE_CHANNELS, NO_FACE_RADIUS, empty_cue_map, render_cue_map
+from kiosk.mirror.cues import CueOptions, CueTracker
+from kiosk.mirror.faces import Box, Face, FaceTracker
+from kiosk.mirror.person_mask import PersonMask
 
 DATA = Path(__file__).resolve().parent / "data" / "mirror"
 

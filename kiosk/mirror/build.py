@@ -20,7 +20,7 @@ import numpy as np
 
 from kiosk import __version__
 from kiosk.mirror import frost_model, manifest, textures
-from kiosk.mirror.cues import empty_cue_map
+from kiosk.mirror.cuemap import empty_cue_map
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ def sample_inputs(width: int, height: int, t: float = 2.5, seed: int = 1) -> dic
     rng = np.random.default_rng(seed)
     noise = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
     frame = np.asarray(cv2.GaussianBlur(noise, (0, 0), 1.5), np.uint8)
-    from kiosk.mirror.cues import Box, Face, render_cue_map
+    from kiosk.mirror.cuemap import render_cue_map
+    from kiosk.mirror.faces import Box, Face
 
     mw, mh = width // 4, height // 4
     face = Face(Box(width * 0.35, height * 0.2, width * 0.3, width * 0.3))

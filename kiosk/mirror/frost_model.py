@@ -24,7 +24,7 @@ about as much as a dozen half-size ones, so there are few of them on purpose. Sn
 scroll their textures with row gathers rather than a grid sample (several times cheaper).
 
 Inputs (see :data:`INPUTS`): ``frame`` uint8 HxWx3 RGB; ``mask`` float32 h x w in 0..1, any size;
-``cues`` float32 6 x h x w (the channels of :data:`kiosk.mirror.cues.CUE_CHANNELS`), any size;
+``cues`` float32 6 x h x w (the channels of :data:`kiosk.mirror.cuemap.CUE_CHANNELS`), any size;
 ``time`` float32 [1] seconds since the mirror started; ``background`` float32 3 x H/2 x W/2 RGB
 0..255 (half the frame's size, rounded down: the backdrop is far away and soft, and sharing the
 half-size planes saves a full-size pass). Output ``image`` uint8 HxWx3 RGB.
@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.mirror import textures
-from kiosk.mirror.cues import CUE_CHANNELS
+from kiosk.mirror.cuemap import CUE_CHANNELS
 
 OPSET = 17
 
@@ -71,7 +71,7 @@ INPUTS: list[dict[str, Any]] = [
         "channels": list(CUE_CHANNELS),
         "range": [0, 1],
         "shape": [len(CUE_CHANNELS), "h", "w"],
-        "note": "face-cue map drawn by kiosk.mirror.cues; any size, resized inside",
+        "note": "face-cue map drawn by kiosk.mirror.cuemap; any size, resized inside",
     },
     {
         "name": "time",
