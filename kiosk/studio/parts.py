@@ -67,3 +67,17 @@ def playable_codecs() -> Iterable[str]:
     from kiosk.content import validate as v
 
     return v.PLAYABLE_CODECS
+
+
+def packs() -> Any:
+    """The kiosk's packs module (make_pack, PackError, PACK_SUFFIX)."""
+    from kiosk.delivery import packs as p
+
+    return p
+
+
+def signing() -> Any:
+    """The kiosk's signing module (SecretKey, SigningError)."""
+    from kiosk.delivery import signing as s
+
+    return s
