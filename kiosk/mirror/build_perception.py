@@ -229,6 +229,15 @@ def random_inputs(shape: list[int], value_range: tuple[float, float], n: int) ->
     ]
 
 
+def _version(dist: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
 def _has_reference() -> bool:
     try:
         importlib.import_module("ai_edge_litert.interpreter")
@@ -237,7 +246,9 @@ def _has_reference() -> bool:
     return True
 
 
-def manifest_data(src: SourceModel, tflite_data: bytes, onnx_bytes: bytes) -> dict[str, Any]:
+def manifest_data(
+    src: SourceModel, tflite_data: bytes, onnx_bytes: bytes, checked: bool = False
+) -> dict[str, Any]:
     """The manifest: where the model came from, what it takes and gives, and how it was built."""
     from kiosk.mirror import convert_tflite, tflite_model
 
@@ -281,6 +292,12 @@ def manifest_data(src: SourceModel, tflite_data: bytes, onnx_bytes: bytes) -> di
             "weights": "float16 as in the source, cast to float32 when the session loads",
             "kiosk": __version__,
             "onnx": str(onnx_mod.__version__),
+            "checked": (
+                f"onnxruntime within {src.parity_limit:g} (relative) of ai-edge-litert "
+                f"{_version('ai-edge-litert')} on {PARITY_INPUTS} random inputs"
+                if checked
+                else "not checked (ai-edge-litert was not installed)"
+            ),
         },
     }
 
@@ -325,7 +342,7 @@ def build_perception(
         tmp.write_bytes(onnx_bytes)
         tmp.replace(model_path)
         manifest_path = folder / f"{src.name}.json"
-        manifest.write(manifest_path, manifest_data(src, data, onnx_bytes))
+        manifest.write(manifest_path, manifest_data(src, data, onnx_bytes, worst is not None))
         log.info("built %s (%d bytes), parity %s", model_path, len(onnx_bytes), worst)
         results.append(PerceptionBuild(src.name, model_path, manifest_path, len(onnx_bytes), worst))
     return results
