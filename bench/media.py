@@ -45,11 +45,11 @@ sys.path.insert(0, str(ROOT))
 import av  # noqa: E402
 import numpy as np  # noqa: E402
 
-from kiosk.content.model import Segment, Text  # noqa: E402
 from kiosk.media.allocator import tune_allocator  # noqa: E402
 from kiosk.media.convert import SCREEN_FORMAT, PixelFormat  # noqa: E402
 from kiosk.media.decoder import VideoDecoder, VideoEnd  # noqa: E402
 from kiosk.media.player import Player, PlayerState  # noqa: E402
+from testkit.media import segment  # noqa: E402
 from testkit.synth import write_clip  # noqa: E402
 
 BUNDLED_720P = ROOT / "content" / "explorers" / "dezhnev" / "clips" / "voyage.mp4"
@@ -57,10 +57,6 @@ BUNDLED_720P = ROOT / "content" / "explorers" / "dezhnev" / "clips" / "voyage.mp
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def seg(path: Path, start: float = 0.0, end: float | None = None) -> Segment:
-    return Segment(id=path.stem, title=Text({"en": path.stem}), path=path, start=start, end=end)
 
 
 def duration_of(path: Path) -> float:
@@ -130,7 +126,7 @@ def p95(values: list[float]) -> float:
 def first_frame_ms(path: Path, size: tuple[int, int], n: int) -> dict[str, Any]:
     dur = duration_of(path)
     # a whole clip and a cut from its middle, alternately (a cut needs a seek)
-    segments = [seg(path), seg(path, round(dur / 2, 2), round(dur / 2, 2) + 3.0)]
+    segments = [segment(path), segment(path, round(dur / 2, 2), round(dur / 2, 2) + 3.0)]
     warm: list[float] = []
     cold: list[float] = []
     with Player(size, audio="null") as player:
@@ -173,7 +169,7 @@ def main_thread_cost(
     shown = 0
     last = None
     with Player(size, audio="null", pixel_format=pixel_format) as player:
-        player.play(seg(path, 0.0, min(seconds, duration_of(path))))
+        player.play(segment(path, 0.0, min(seconds, duration_of(path))))
         t_next = time.perf_counter()
         while player.state is PlayerState.PLAYING:
             t0 = time.perf_counter()

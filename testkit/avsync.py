@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.content.model import Segment, Text
 from kiosk.media.audio import AudioSink
 from kiosk.media.player import Player, PlayerState
+from testkit.media import segment
 from testkit.pulse import MonitorRecorder
 from testkit.synth import is_flash, write_clip
 
@@ -66,7 +66,7 @@ def measure_sync(
     timeout: float = 30.0,
 ) -> SyncResult:
     """Play ``clip`` (from :func:`write_sync_clip`) through ``sink`` while ``recorder`` runs."""
-    seg = Segment(id="sync", title=Text({"en": "sync"}), path=clip)
+    seg = segment(clip, id="sync")
     shown: list[tuple[float, float]] = []  # (pts, monotonic time first handed out)
     with Player((160, 90), audio=sink) as player:
         player.play(seg)

@@ -29,12 +29,9 @@ from typing import Any
 import numpy as np
 
 from kiosk.ops.memory import rss_kb
+from testkit.media import open_fds
 
 log = logging.getLogger(__name__)
-
-
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
 
 
 def _fd_targets() -> list[str]:

@@ -86,6 +86,7 @@ def write_clip(
     rotation: int = 0,
     detail: float = 0.0,
     container_format: str | None = None,
+    container_options: dict[str, str] | None = None,
 ) -> Path:
     """Encode a test clip to ``path`` and return it.
 
@@ -95,11 +96,14 @@ def write_clip(
     ``beep_hz`` over the steady ``tone_hz`` tone (None: silence between beeps).
     ``tone_channels`` limits the tone to some channels (e.g. the centre of 5.1). ``detail``
     (0..1) adds a panning noise texture, so the encoder and decoder work like on real footage.
+    ``container_options`` go to the muxer (e.g. ``{"movflags": "faststart"}``: index first).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     w, h = size
-    with av.open(str(path), mode="w", format=container_format) as out:
+    with av.open(
+        str(path), mode="w", format=container_format, options=container_options or {}
+    ) as out:
         vstream: av.video.stream.VideoStream | None = None
         astream: av.audio.stream.AudioStream | None = None
         if video:

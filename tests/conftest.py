@@ -1,15 +1,24 @@
-"""Shared fixtures: a small, complete collection built in a temporary folder."""
+"""Shared fixtures: a small, complete collection built in a temporary folder; media for the player.
+
+The media fixtures (``tiny_clip``, ``clips``, ``pulse``) are built on the test kit
+(``testkit.synth``, ``testkit.media``, ``testkit.pulse``), imported when first used so that tests
+which need no media do not load PyAV. Plain helpers (``segment``, ``drive``...) are imported from
+``testkit.media`` where they are used.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
-from fractions import Fraction
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from testkit.media import ClipFactory
+    from testkit.pulse import PulseServer
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -18,55 +27,39 @@ ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "content"
 
 
-def make_clip(
-    path: Path,
-    seconds: float = 2.0,
-    size: tuple[int, int] = (160, 90),
-    fps: int = 25,
-    audio: bool = True,
-) -> Path:
-    """Write a small H.264 (+AAC) clip: a moving gradient and a quiet tone."""
-    import av
+@pytest.fixture(scope="session")
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2 s, 160x90 H.264 + AAC clip: a moving pattern and a quiet tone."""
+    from testkit.synth import write_clip
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as out:
-        vs = out.add_stream("libx264", rate=fps)
-        vs.width, vs.height = size
-        vs.pix_fmt = "yuv420p"
-        vs.options = {"preset": "ultrafast"}
-        a_s = out.add_stream("aac", rate=48000, layout="stereo") if audio else None
-        frames = round(seconds * fps)
-        w, h = size
-        for i in range(frames):
-            img = np.zeros((h, w, 3), np.uint8)
-            img[..., 0] = (np.arange(w) * 255 // max(1, w - 1))[None, :]
-            img[..., 2] = (i * 7) % 255
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            for packet in vs.encode(frame):
-                out.mux(packet)
-        for packet in vs.encode():
-            out.mux(packet)
-        if a_s is not None:
-            n = round(seconds * 48000)
-            t = np.arange(n) / 48000
-            tone = (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-            for start in range(0, n, 1024):
-                chunk = tone[start : start + 1024]
-                data = np.stack([chunk, chunk])
-                frame = av.AudioFrame.from_ndarray(data, format="fltp", layout="stereo")
-                frame.sample_rate = 48000
-                frame.pts = start
-                frame.time_base = Fraction(1, 48000)
-                for packet in a_s.encode(frame):
-                    out.mux(packet)
-            for packet in a_s.encode():
-                out.mux(packet)
-    return path
+    return write_clip(
+        tmp_path_factory.mktemp("media") / "tiny.mp4", size=(160, 90), duration=2.0, tone_level=0.1
+    )
 
 
 @pytest.fixture(scope="session")
-def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_clip(tmp_path_factory.mktemp("media") / "tiny.mp4", seconds=2.0)
+def clips(tmp_path_factory: pytest.TempPathFactory) -> ClipFactory:
+    """Synthetic clips (``testkit.synth.write_clip``), each written once per session by name."""
+    from testkit.media import ClipFactory
+
+    return ClipFactory(tmp_path_factory.mktemp("clips"))
+
+
+@pytest.fixture(scope="session")
+def pulse() -> Iterator[PulseServer]:
+    """A private PulseAudio server with a null sink, active for this process."""
+    from testkit.pulse import PulseServer, pulseaudio_binary
+
+    if pulseaudio_binary() is None:
+        pytest.skip("pulseaudio is not installed (apt-get install pulseaudio libasound2-plugins)")
+    server = PulseServer()
+    server.start()
+    server.activate()
+    try:
+        yield server
+    finally:
+        server.deactivate()
+        server.stop()
 
 
 COLLECTION_YAML = """\

@@ -6,14 +6,11 @@ import logging
 import os
 from pathlib import Path
 
-import av
 import pytest
 
 from kiosk.media import Player, PlayerState
+from testkit.media import ClipFactory, drive, segment
 from testkit.synth import write_clip
-from tests.media_helpers import ClipFactory, clips, drive, segment
-
-__all__ = ["clips"]
 
 SIZE = (160, 90)
 
@@ -39,17 +36,13 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (d / "text.mp4").write_text("these are my notes, not a video\n" * 20)
     files["text"] = d / "text.mp4"
     # "fast start" MP4 (index first), then truncated: plays what is there, counted as truncated
-    faststart = d / "faststart.mp4"
-    with (
-        av.open(str(good)) as src,
-        av.open(str(faststart), "w", options={"movflags": "faststart"}) as dst,
-    ):
-        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
-        for packet in src.demux():
-            if packet.dts is None:
-                continue
-            packet.stream = streams[packet.stream_index]
-            dst.mux(packet)
+    faststart = write_clip(
+        d / "faststart.mp4",
+        size=SIZE,
+        duration=2.0,
+        gop=12,
+        container_options={"movflags": "faststart"},
+    )
     fs = faststart.read_bytes()
     (d / "truncated.mp4").write_bytes(fs[: int(len(fs) * 0.55)])
     files["truncated"] = d / "truncated.mp4"

@@ -14,10 +14,8 @@ import pytest
 from kiosk.media.audio_decoder import AudioDecoder
 from kiosk.media.decoder import Frame, VideoDecoder, VideoEnd
 from kiosk.media.mixer import AudioEnd
+from testkit.media import ClipFactory
 from testkit.synth import read_barcode
-from tests.media_helpers import ClipFactory, clips
-
-__all__ = ["clips"]
 
 RATE = 48000
 

@@ -12,10 +12,8 @@ import pytest
 from kiosk.content.model import Segment
 from kiosk.media import FaultKind, MediaError, NullSink, Player, PlayerState
 from kiosk.media.audio import RenderFn
+from testkit.media import ClipFactory, drive, max_step, recorded, segment
 from testkit.synth import read_barcode
-from tests.media_helpers import ClipFactory, clips, drive, max_step, recorded, segment
-
-__all__ = ["clips"]  # the fixture, imported for pytest
 
 SIZE = (160, 90)
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import numpy as np
 import pytest
 
 from kiosk.media import NullSink, Player, PlayerState
-from tests.media_helpers import REAL_720P, drive, recorded, segment
+from testkit.media import drive, recorded, segment
+
+REAL_720P = Path(__file__).parent / "data" / "bbb_720p_aac51.mp4"  # see tests/data/README.md
 
 SIZE = (320, 180)
 

@@ -7,9 +7,8 @@ import threading
 import time
 
 from kiosk.media import Player, PlayerState
-from tests.media_helpers import ClipFactory, clips, open_fds, rss_bytes, segment
-
-__all__ = ["clips"]
+from kiosk.ops.memory import rss_kb
+from testkit.media import ClipFactory, open_fds, segment
 
 
 def test_500_play_stop_cycles_leak_nothing(clips: ClipFactory) -> None:
@@ -42,7 +41,7 @@ def test_500_play_stop_cycles_leak_nothing(clips: ClipFactory) -> None:
         cycle(i)
     assert player.wait_idle(10)
     gc.collect()
-    threads, fds, rss = threading.active_count(), open_fds(), rss_bytes()
+    threads, fds, rss = threading.active_count(), open_fds(), rss_kb() * 1024
     for i in range(50, 500):
         cycle(i)
     assert player.wait_idle(10)
@@ -53,7 +52,7 @@ def test_500_play_stop_cycles_leak_nothing(clips: ClipFactory) -> None:
     assert threading.active_count() <= threads + 2 * player.preload_slots
     assert threading.active_count() >= threads - 2 * player.preload_slots
     assert open_fds() <= fds + 2 * player.preload_slots
-    grown = rss_bytes() - rss
+    grown = rss_kb() * 1024 - rss
     print(
         f"after 450 cycles: threads {threading.active_count() - threads:+d}, "
         f"fds {open_fds() - fds:+d}, rss {grown / 2**20:+.1f} MiB"

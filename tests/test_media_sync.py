@@ -15,10 +15,8 @@ import pytest
 
 from kiosk.media import Player, PlayerState, SoundDeviceSink
 from testkit.avsync import measure_sync, write_sync_clip
+from testkit.media import ClipFactory, drive, segment
 from testkit.pulse import ALSA_DEVICE, MonitorRecorder, PulseServer
-from tests.media_helpers import ClipFactory, clips, drive, pulse, segment
-
-__all__ = ["clips", "pulse"]
 
 
 @pytest.fixture(scope="module")

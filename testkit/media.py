@@ -1,32 +1,28 @@
-"""Helpers for the media tests: synthetic clips, segments, a frame loop, a PulseAudio server.
+"""Test kit: helpers for driving the clip player in tests and benchmarks (not shipped).
 
-Import what you need explicitly (``from tests.media_helpers import ...``); the pytest fixtures here
-(``clips``, ``pulse``) become available to a test module that imports them.
+:func:`segment` makes a :class:`Segment` of a file; :func:`drive` runs a frame loop like the
+UI's and records what it saw (:class:`Played`); :class:`ClipFactory` writes each synthetic clip
+(:func:`testkit.synth.write_clip`) once per session; :func:`recorded` and :func:`max_step` read
+what a recording :class:`~kiosk.media.audio.NullSink` was given; :func:`open_fds` counts file
+handles. The pytest fixtures built on these (``clips``, ``pulse``) are in ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from kiosk.content.model import Segment, Text
+from kiosk.media.audio import NullSink
 from kiosk.media.decoder import Frame
 from kiosk.media.player import Player, PlayerState
-from testkit.pulse import PulseServer, pulseaudio_binary
 from testkit.synth import read_barcode, write_clip
-
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-
-DATA = Path(__file__).parent / "data"
-REAL_720P = DATA / "bbb_720p_aac51.mp4"  # Big Buck Bunny excerpt, see tests/data/README.md
 
 
 def segment(
@@ -37,6 +33,7 @@ def segment(
     captions: Mapping[str, Path] | None = None,
     id: str | None = None,
 ) -> Segment:
+    """A segment of ``path`` from ``start`` to ``end`` seconds, titled and named by the file."""
     return Segment(
         id=id or Path(path).stem,
         title=Text({"en": Path(path).stem}),
@@ -48,7 +45,7 @@ def segment(
 
 
 class ClipFactory:
-    """Writes synthetic clips once per test session, by name."""
+    """Writes synthetic clips once per test session, by name (``clips("a.mp4", **options)``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -63,26 +60,6 @@ class ClipFactory:
         return self.root / name
 
 
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> ClipFactory:
-    return ClipFactory(tmp_path_factory.mktemp("clips"))
-
-
-@pytest.fixture(scope="session")
-def pulse() -> Iterator[PulseServer]:
-    """A private PulseAudio server with a null sink, active for this process."""
-    if pulseaudio_binary() is None:
-        pytest.skip("pulseaudio is not installed (apt-get install pulseaudio libasound2-plugins)")
-    server = PulseServer()
-    server.start()
-    server.activate()
-    try:
-        yield server
-    finally:
-        server.deactivate()
-        server.stop()
-
-
 @dataclass
 class Played:
     """What a frame loop saw: frames (first sight), the clock and captions over time."""
@@ -93,6 +70,7 @@ class Played:
     states: list[PlayerState] = field(default_factory=list)
 
     def barcodes(self) -> list[int]:
+        """The frame numbers :func:`testkit.synth.write_clip` wrote into the frames seen."""
         return [read_barcode(f.data) for _, f in self.frames]
 
 
@@ -105,7 +83,10 @@ def drive(
     lang: str | None = None,
     on_tick: Callable[[Player, float], None] | None = None,
 ) -> Played:
-    """Run a UI-like frame loop until ``until(player)`` (default: not playing) or timeout."""
+    """Run a UI-like frame loop until ``until(player)`` (default: not playing) or timeout.
+
+    The timeout is a safety net: a test says what it waits for with ``until``.
+    """
     out = Played()
     t_end = time.monotonic() + timeout
     last: Frame | None = None
@@ -135,7 +116,7 @@ def max_step(samples: np.ndarray) -> float:
     return float(np.abs(np.diff(samples, axis=0)).max())
 
 
-def recorded(sink: Any) -> tuple[np.ndarray, np.ndarray]:
+def recorded(sink: NullSink) -> tuple[np.ndarray, np.ndarray]:
     """(times, samples) of a recording NullSink, concatenated."""
     if not sink.recorded:
         return np.zeros(0), np.zeros((0, sink.channels), np.float32)
@@ -145,9 +126,5 @@ def recorded(sink: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def open_fds() -> int:
+    """File handles this process has open (Linux)."""
     return len(os.listdir("/proc/self/fd"))
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
