@@ -6,7 +6,8 @@ in the same folder (``os.replace`` is atomic only within one file system), are s
 over the target, and then the folder is synced so that the rename itself survives a power cut.
 
 Temporary files are named ``.<name>.<random>.tmp``, so whoever owns a folder can recognise and
-remove what an interrupted write left behind.
+remove what an interrupted write left behind. A caller whose folder others watch (a Syncthing
+folder) passes ``tmp_dir``: a folder of its own on the same file system for the temporary file.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def atomic_stream(
     *,
     durable: bool = True,
     on_step: Callable[[str], None] | None = None,
+    tmp_dir: Path | None = None,
 ) -> Iterator[BinaryIO]:
     """A file to write ``path``'s new content into, in as many chunks as needed.
 
@@ -45,6 +47,8 @@ def atomic_stream(
     it was and the temporary file is removed. With ``durable`` the file is synced before the
     rename and the folder after it. ``on_step`` is called after each step that changes what a
     power cut would leave ("written", "renamed", "folder synced"), so a caller can count them.
+    ``tmp_dir`` (same file system as ``path``) holds the temporary file instead of ``path``'s
+    folder.
 
     Run as root (a technician's ``sudo kiosk ...``), a replaced file keeps its owner and a new one
     takes the owner and group of its folder, so the kiosk's user can still read and replace its
@@ -58,7 +62,10 @@ def atomic_stream(
         st = path.parent.stat()
     owner = (st.st_uid, st.st_gid)
     # mkstemp opens with O_EXCL and O_NOFOLLOW: never through a planted link.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
+    if tmp_dir is not None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+    folder = path.parent if tmp_dir is None else tmp_dir
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -90,12 +97,13 @@ def atomic_write(
     durable: bool = True,
     *,
     on_step: Callable[[str], None] | None = None,
+    tmp_dir: Path | None = None,
 ) -> None:
     """Replace ``path`` with ``data`` so that a reader never sees a half-written file.
 
-    See :func:`atomic_stream` for the guarantees, the owner and ``on_step``.
+    See :func:`atomic_stream` for the guarantees, the owner, ``on_step`` and ``tmp_dir``.
     """
-    with atomic_stream(path, mode, durable=durable, on_step=on_step) as fh:
+    with atomic_stream(path, mode, durable=durable, on_step=on_step, tmp_dir=tmp_dir) as fh:
         fh.write(data)
 
 

@@ -45,3 +45,13 @@ def test_root_writes_for_the_folders_owner(tmp_path: Path) -> None:
     os.chown(folder, 4321, 4321)
     atomic_write(folder / "pin", b"x")
     assert (folder / "pin").stat().st_uid == 4321
+
+
+def test_a_watched_folder_never_sees_the_temporary_file(tmp_path: Path) -> None:
+    synced, own = tmp_path / "synced", tmp_path / ".tmp"
+    synced.mkdir()
+    seen: list[list[str]] = []
+    with atomic_stream(synced / "stats.json", tmp_dir=own) as fh:
+        fh.write(b"{}")
+        seen.append(os.listdir(synced))
+    assert seen == [[]] and os.listdir(synced) == ["stats.json"] and os.listdir(own) == []
