@@ -13,7 +13,7 @@ import logging
 import click
 
 from kiosk import __version__
-from kiosk.cli import content, content_releases, models, ops, run, settings, stats
+from kiosk.cli import content, content_releases, models, ops, run, settings, stats, studio
 from kiosk.cli._common import CONTEXT
 from kiosk.logs import setup_logging
 
@@ -49,3 +49,4 @@ main.add_command(models.models_group)
 main.add_command(ops.doctor)
 main.add_command(ops.admin)
 main.add_command(settings.settings_cmd)
+main.add_command(studio.studio)
