@@ -6,9 +6,10 @@ mirror was opened from; nobody touching the screen for a while returns to the ex
 loop. Without a camera, or when it is lost mid-use, the scene says so kindly and picks up again
 when the camera comes back.
 
-The screen's scene (in ``kiosk/ui/scenes``) forwards gestures to :meth:`MirrorScene.handle` and
-calls :meth:`MirrorScene.update` each tick; :func:`kiosk.mirror.view.draw` draws
-:meth:`MirrorScene.view`. A returned string is the transition: ``"back"`` or ``"attract"``.
+The screen's scene (:class:`kiosk.ui.scenes.mirror.MirrorUIScene`) forwards gestures to
+:meth:`MirrorScene.handle` and calls :meth:`MirrorScene.update` each tick;
+:func:`kiosk.mirror.view.draw` draws :meth:`MirrorScene.view`. A returned string is the
+transition: ``"back"`` or ``"attract"``.
 
 Privacy: the camera is on only between :meth:`MirrorScene.enter` and :meth:`MirrorScene.leave`,
 the view says so while it is, and a frozen picture is dropped when the scene is left.
@@ -18,9 +19,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kiosk.mirror.pipeline import MirrorFrame, MirrorStatus
+from kiosk.settings import Settings
+
+if TYPE_CHECKING:  # the pipeline pulls in OpenCV and the model; the scene only reads its output
+    from kiosk.mirror.pipeline import MirrorFrame, MirrorStatus
 
 TEXTS: dict[str, dict[str, str]] = {
     "ru": {
@@ -112,6 +116,15 @@ class MirrorScene:
         self._countdown: float | None = None
         self._frozen: MirrorFrame | None = None
         self._frozen_left = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, mirror: MirrorPort) -> MirrorScene:
+        """The scene with the settings' hold-still time and the kiosk's idle timeout."""
+        return cls(
+            mirror,
+            freeze_s=max(0.5, settings.camera.freeze_s),
+            idle_s=settings.timeouts.idle_s,
+        )
 
     def enter(self, view_size: tuple[int, int] | None = None) -> None:
         """The scene comes on screen: switch the camera on."""

@@ -6,7 +6,8 @@
 * :func:`create_mirror` loads the model and returns a stopped :class:`MirrorPipeline`; the scene
   starts it (and so switches the camera on) when the visitor opens the mirror.
 * :func:`create_scene` makes the scene's behaviour with the settings' timings. For the admin
-  screen, ``pipeline.status()`` and ``pipeline.stylizer.describe()`` say where the model runs.
+  screen, ``pipeline.status()`` and ``pipeline.stylizer.describe()`` say where the model runs
+  (``kiosk.app`` hands them to the panel through the UI's diagnostics port).
 """
 
 from __future__ import annotations
@@ -75,8 +76,4 @@ def create_mirror(settings: Settings, warm_up: bool = True) -> MirrorPipeline:
 
 def create_scene(settings: Settings, mirror: MirrorPort) -> MirrorScene:
     """The mirror scene with the settings' hold-still time and the kiosk's idle timeout."""
-    return MirrorScene(
-        mirror,
-        freeze_s=max(0.5, settings.camera.freeze_s),
-        idle_s=settings.timeouts.idle_s,
-    )
+    return MirrorScene.from_settings(settings, mirror)
