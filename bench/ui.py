@@ -33,9 +33,10 @@ from kiosk.content.loader import load_collection
 from kiosk.media.audio import NullSink
 from kiosk.media.player import Player
 from kiosk.settings import Settings
+from kiosk.ui.context import Transition
 from kiosk.ui.input import Gesture
 from kiosk.ui.loop import Loop
-from kiosk.ui.scenes import ExplorerScene, Transition
+from kiosk.ui.scenes import ExplorerScene
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (1920, 1080)

@@ -14,22 +14,27 @@ import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pygame
 
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.delivery.source import ContentSource, make_scan
+from kiosk.media.stills import StillPlayer
 from kiosk.ops.health import HealthSnapshot
 from kiosk.ops.memory import HeapTrimmer, rss_kb
 from kiosk.settings import Settings
 from kiosk.ui import i18n, theme
+from kiosk.ui.context import Context, Transition, offered_languages
 from kiosk.ui.input import Gesture
 from kiosk.ui.loop import Loop
 from kiosk.ui.ops import Ops
-from kiosk.ui.ports import PlayerPort, StillPlayer
-from kiosk.ui.scenes import Context, ExplorerScene, Transition
+from kiosk.ui.ports import AdminHooks, Diagnostics, PlayerPort
+from kiosk.ui.scenes import ExplorerScene
+
+if TYPE_CHECKING:  # the pipeline pulls in OpenCV; it is loaded only when the settings want it
+    from kiosk.mirror.pipeline import MirrorPipeline
 
 log = logging.getLogger(__name__)
 
@@ -45,29 +50,11 @@ def load_for_show(content_dir: Path) -> Collection | None:
     return result.collection
 
 
-def languages(collection: Collection, settings: Settings) -> tuple[list[str], str]:
-    """The languages offered, and the one a visit starts in."""
-    enabled = [x for x in settings.languages.enabled if x in collection.languages]
-    langs = enabled or list(collection.languages)
-    default = settings.languages.default or collection.default_language
-    return langs, default if default in langs else langs[0]
-
-
 def make_context(
     collection: Collection, settings: Settings, player: PlayerPort, size: tuple[int, int]
 ) -> Context:
-    langs, lang = languages(collection, settings)
-    return Context(
-        collection=collection,
-        settings=settings,
-        player=player,
-        size=size,
-        lang=lang,
-        languages=langs,
-        captions_on=settings.captions.default_on,
-        large_text=settings.display.large_text,
-        volume=min(settings.audio.volume, settings.audio.volume_cap),
-    )
+    """The scenes' shared context, ready for the first visitor."""
+    return Context.create(collection, settings, player, size)
 
 
 def draw_unavailable(surf: pygame.Surface) -> None:
@@ -80,7 +67,7 @@ def draw_unavailable(surf: pygame.Surface) -> None:
         surf.blit(img, img.get_rect(center=(w // 2, h // 2 + i * h // 9)))
 
 
-def make_mirror(settings: Settings) -> tuple[Any, Callable[[], bool] | None]:
+def make_mirror(settings: Settings) -> tuple[MirrorPipeline | None, Callable[[], bool] | None]:
     """The frost mirror's pipeline (camera off until a visitor opens it) and the check that
     says whether to offer it now; (None, None) when it cannot run here."""
     if not settings.camera.enabled:
@@ -95,43 +82,67 @@ def make_mirror(settings: Settings) -> tuple[Any, Callable[[], bool] | None]:
     return mirror, lambda: mirror_offered(settings)
 
 
-def health_snapshot(
-    loop: Loop, player: PlayerPort, mirror: Any, source: ContentSource, started: float
-) -> HealthSnapshot:
-    """The figures the health file and the admin panel show."""
-    ms = list(loop.frame_ms)[-120:]
-    fps = 1000 / (sum(ms) / len(ms)) if ms and sum(ms) > 0 else 0.0
-    stats = getattr(player, "stats", None)
-    dropped = int(stats().get("frames_dropped", 0)) if callable(stats) else 0
-    faults = getattr(player, "faults", None)
-    counts = dict(faults.counts) if faults is not None else {}
-    provider = ""
-    if mirror is not None:
-        describe = getattr(getattr(mirror, "stylizer", None), "describe", None)
-        provider = str(describe()) if callable(describe) else ""
-    state = loop.ops.state if loop.ops is not None else None
-    return HealthSnapshot(
-        uptime_s=time.monotonic() - started,
-        fps=min(fps, 1000.0),
-        frames_dropped=dropped,
-        faults=counts,
-        content_release=source.release or "folder",
-        provider=provider,
-        open=state.open if state else True,
-        quiet=state.quiet if state else False,
-        resident_bytes=rss_kb() * 1024,
-    )
+class KioskDiagnostics:
+    """The running kiosk's figures: the health file's snapshot and the admin panel's port."""
+
+    def __init__(
+        self,
+        loop: Loop,
+        player: PlayerPort,
+        mirror: MirrorPipeline | None,
+        source: ContentSource,
+        started: float,
+    ) -> None:
+        self.loop = loop
+        self.player = player
+        self.mirror = mirror
+        self.source = source
+        self.started = started
+
+    def _fps(self) -> float:
+        ms = list(self.loop.frame_ms)[-120:]
+        fps = 1000 / (sum(ms) / len(ms)) if ms and sum(ms) > 0 else 0.0
+        return min(fps, 1000.0)
+
+    def diagnostics(self) -> Diagnostics:
+        model, provider, fallback = "", "", False
+        if self.mirror is not None:
+            d = self.mirror.stylizer.describe()
+            model, provider, fallback = str(d["model"]), str(d["provider"]), bool(d["fallback"])
+        return Diagnostics(
+            release=self.source.release or "folder",
+            fps=self._fps(),
+            frames_dropped=int(self.player.stats().get("frames_dropped", 0)),
+            faults=self.player.faults.total(),
+            uptime_s=time.monotonic() - self.started,
+            model=model,
+            provider=provider,
+            fallback=fallback,
+        )
+
+    def snapshot(self) -> HealthSnapshot:
+        d = self.diagnostics()
+        state = self.loop.ops.state if self.loop.ops is not None else None
+        return HealthSnapshot(
+            uptime_s=d.uptime_s,
+            fps=d.fps,
+            frames_dropped=d.frames_dropped,
+            faults=self.player.faults.counts,
+            content_release=d.release,
+            provider=d.provider,
+            open=state.open if state else True,
+            quiet=state.quiet if state else False,
+            resident_bytes=rss_kb() * 1024,
+        )
 
 
-def admin_hooks(
-    loop: Loop, ops: Ops, source: ContentSource, player: PlayerPort, mirror: Any, started: float
-) -> Any:
+def admin_hooks(loop: Loop, ops: Ops, source: ContentSource) -> AdminHooks:
     """What the admin panel may do in this kiosk."""
     from kiosk.delivery import releases
     from kiosk.ops.lockdown import request_maintenance_stop
-    from kiosk.ui.admin_scene import AdminHooks
 
     def rollback() -> str:
+        # Runs in the panel's worker thread: it may scan the USB folder, install and load.
         if not source.uses_releases or source.root is None:
             return "no installed releases: the collection is a plain folder"
         try:
@@ -152,19 +163,7 @@ def admin_hooks(
         loop.exit_code = 0
         loop.running = False
 
-    def stats() -> dict[str, object]:
-        snap = health_snapshot(loop, player, mirror, source, started)
-        return {
-            "fps": round(snap.fps, 1),
-            "dropped": snap.frames_dropped,
-            "faults": sum(snap.faults.values()),
-            "release": snap.content_release,
-            "uptime_h": round(snap.uptime_s / 3600, 1),
-        }
-
-    return AdminHooks(
-        on_rollback=rollback, on_restart=restart, on_exit=exit_to_desktop, stats=stats
-    )
+    return AdminHooks(on_rollback=rollback, on_restart=restart, on_exit=exit_to_desktop)
 
 
 def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
@@ -273,9 +272,10 @@ def run_kiosk(
         ops=ops,
         after_visit=trimmer.request,
     )
-    started = time.monotonic()
-    ops.snapshot = lambda: health_snapshot(loop, player, mirror, source, started)
-    ctx.admin_hooks = admin_hooks(loop, ops, source, player, mirror, started)
+    diagnostics = KioskDiagnostics(loop, player, mirror, source, time.monotonic())
+    ops.snapshot = diagnostics.snapshot
+    ctx.diagnostics = diagnostics
+    ctx.admin_hooks = admin_hooks(loop, ops, source)
     source.start()
 
     def stop(signum: int, frame: object) -> None:
@@ -290,6 +290,7 @@ def run_kiosk(
         if ops.watchdog is not None:
             ops.watchdog.stopping("kiosk stopping")
     finally:
+        ctx.jobs.close()  # a rollback under way finishes before the content source closes
         source.close()
         player.close()
         if mirror is not None:
@@ -328,7 +329,7 @@ def render_tour(
             pygame.image.save(surf, str(path))
             return [path]
         written: list[Path] = []
-        for lang in langs or languages(collection, settings)[0]:
+        for lang in langs or offered_languages(collection, settings):
             if lang not in collection.languages:
                 log.warning("language %s is not in the collection; skipped", lang)
                 continue

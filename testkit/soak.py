@@ -124,9 +124,10 @@ def run_soak(
     from kiosk.ops.memory import HeapTrimmer
     from kiosk.settings import CameraSettings, PathSettings, Settings, TimeoutSettings
     from kiosk.ui import theme
+    from kiosk.ui.context import Transition
     from kiosk.ui.input import Gesture
     from kiosk.ui.loop import Loop
-    from kiosk.ui.scenes import ExplorerScene, GalleryScene, Transition
+    from kiosk.ui.scenes import ExplorerScene, GalleryScene
 
     faults = Faults()
     workdir.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,8 @@ from kiosk.delivery import releases
 from kiosk.delivery.signing import SecretKey
 from kiosk.delivery.source import ContentSource
 from kiosk.settings import Settings, TimeoutSettings
+from kiosk.ui.context import Transition
 from kiosk.ui.loop import Loop
-from kiosk.ui.scenes import Transition
 from testkit.packs import build_pack, retitle
 from tests.test_ui import _pygame  # noqa: F401 - the fixture sets pygame up
 from tests.ui_fakes import FakePlayer

@@ -22,11 +22,15 @@ from kiosk.analytics.events import (
 from kiosk.app import make_context
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
+from kiosk.media import Player, PlayerState
+from kiosk.media.stills import StillPlayer
 from kiosk.settings import Settings, TimeoutSettings
 from kiosk.ui import text as ktext
+from kiosk.ui.context import Transition
 from kiosk.ui.input import Gesture, InputMapper
 from kiosk.ui.loop import Loop
-from kiosk.ui.scenes import ExplorerScene, GalleryScene, Transition
+from kiosk.ui.ports import PlayerPort
+from kiosk.ui.scenes import SCENES, ExplorerScene, GalleryScene
 from kiosk.ui.widgets import contrast
 from tests.ui_fakes import FakePlayer
 
@@ -128,7 +132,7 @@ def test_language_switch_mid_clip_keeps_place_and_playback(small: Collection) ->
     assert rig.ctx.lang == "en"
     assert rig.loop.scene is scene and scene.tab == "facts"  # same place
     assert rig.player.calls == calls_before  # the clip was neither restarted nor stopped
-    assert rig.player.state == "playing" and rig.player.time == 1.2
+    assert rig.player.state == PlayerState.PLAYING and rig.player.time == 1.2
     assert rig.player.caption(rig.ctx.lang) == "Boats."
     assert LanguageChosen("en") in rig.events
     # The language button shows which one is chosen.
@@ -145,7 +149,7 @@ def test_idle_timeout_from_every_scene(small: Collection, where: str) -> None:
         rig.loop.go(Transition("explorer", "alpha"))
     if where == "explorer-paused":
         rig.press("playpause")
-        assert rig.player.state == "paused"
+        assert rig.player.state == PlayerState.PAUSED
     rig.ctx.lang = "en"
     rig.wait(29)
     assert rig.loop.countdown_left(rig.now) is None
@@ -192,8 +196,8 @@ def test_long_text_pages_and_never_overflows(small: Collection) -> None:
     rig.loop.go(Transition("explorer", "alpha"))
     scene = rig.loop.scene
     assert isinstance(scene, ExplorerScene)
-    assert scene.layout is not None
-    pages = scene.layout.count
+    assert scene.text_layout is not None
+    pages = scene.text_layout.count
     for _ in range(pages + 2):
         if any(b.action == "page+" and b.enabled for b in scene.buttons):
             rig.press("page+")
@@ -211,13 +215,13 @@ def test_missing_clip_page_still_works(small: Collection) -> None:
     alpha.segments[0].path.unlink()
     rig = Rig(small)
     rig.loop.go(Transition("explorer", "alpha"))
-    assert rig.player.state == "failed"
+    assert rig.player.state == PlayerState.FAILED
     rig.loop.draw()
     scene = rig.loop.scene
     assert isinstance(scene, ExplorerScene)
     rig.press("tab:facts")
     rig.press("next-seg")  # the other segment (a cut of the master) still plays
-    assert rig.player.state == "playing"
+    assert rig.player.state == PlayerState.PLAYING
     rig.press("back")
     assert rig.loop.scene.name == "gallery"
 
@@ -329,3 +333,26 @@ def test_gallery_pages_when_cards_do_not_fit(make_collection: Callable[..., Path
     assert scene.page == 1 and len(scene.cards) == 3
     rig.press("prev")
     assert scene.page == 0
+
+
+def test_the_back_key_on_the_gallery_says_goodbye(small: Collection) -> None:
+    rig = Rig(small)
+    rig.tap((10, 10))
+    rig.ctx.lang = "en"
+    rig.loop.handle_gesture(Gesture("key", key="back"), rig.now)
+    assert rig.loop.scene.name == "attract"
+    assert rig.events[-2:] == [VisitEnded(EndReason.GOODBYE), SceneViewed(Scene.ATTRACT)]
+    assert rig.ctx.lang == "ru"
+
+
+def test_every_scene_is_registered_by_its_name() -> None:
+    assert set(SCENES) == {"attract", "gallery", "explorer", "mirror", "admin"}
+    assert all(cls.name == name for name, cls in SCENES.items())
+
+
+@pytest.mark.parametrize(
+    "player", [FakePlayer(), StillPlayer(), Player], ids=["fake", "still", "media"]
+)
+def test_players_implement_the_whole_port(player: object) -> None:
+    wanted = {name for name in vars(PlayerPort) if not name.startswith("_")}
+    assert wanted and wanted <= set(dir(player)), wanted - set(dir(player))

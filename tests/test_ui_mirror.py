@@ -11,8 +11,8 @@ import pytest
 from kiosk.analytics.events import MirrorUsed
 from kiosk.content.loader import load_collection
 from kiosk.settings import CameraSettings, PathSettings, Settings
-from kiosk.ui.mirror_scene import MirrorUIScene
-from kiosk.ui.scenes import Transition
+from kiosk.ui.context import Transition
+from kiosk.ui.scenes import MirrorUIScene
 from tests.test_ui import Rig, _pygame  # noqa: F401 - the fixture sets pygame up
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,8 @@ from pathlib import Path
 import pygame
 
 from kiosk.ops.admin import AdminGate
-from kiosk.ui.admin_scene import AdminScene
+from kiosk.ui.ports import AdminHooks
+from kiosk.ui.scenes import AdminScene
 from tests.test_ui import Rig
 from tests.test_window import SIZE, _xdo, display, pytestmark, start_kiosk  # noqa: F401
 
@@ -32,8 +33,8 @@ def _layout(tmp_path: Path) -> tuple[dict[str, tuple[int, int]], dict[str, tuple
         rig = Rig(collection, size=SIZE)
         gate = AdminGate(tmp_path / "probe.pin", tmp_path / "probe.lock")
         gate.set_pin(PIN)
+        rig.ctx.admin_hooks = AdminHooks(on_exit=lambda: None)  # the kiosk has it; so must we
         scene = AdminScene(rig.ctx, gate)
-        scene.on_exit = lambda: None  # the kiosk has this hook; so must the layout
         scene.enter()
         pad = {b.action: b.rect.center for b in scene.buttons}
         for digit in PIN:

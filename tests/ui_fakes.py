@@ -1,13 +1,22 @@
-"""Fakes for driving the visitor UI in tests: a player that records what it was asked to do."""
+"""Fakes for driving the visitor UI in tests: they implement the UI's ports in full.
+
+:class:`FakePlayer` (the player port) records what it was asked to do and keeps a clock the test
+sets; :class:`FakeSink` is a sound output to name in the admin panel; :class:`FakeDiagnostics`
+(the diagnostics port) returns the figures the test gives it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from kiosk.content.model import Segment
+from kiosk.media import Faults, PlayerState
+from kiosk.media.convert import PixelFormat
+from kiosk.ui.ports import Diagnostics, DiagnosticsPort, PlayerPort
 
 
 @dataclass(frozen=True)
@@ -15,6 +24,13 @@ class FakeFrame:
     data: bytes
     size: tuple[int, int]
     pts: float
+    format: PixelFormat = "RGB"
+
+
+@dataclass(frozen=True)
+class FakeSink:
+    name: str = "null-sink"
+    error: BaseException | None = None
 
 
 @dataclass
@@ -23,44 +39,48 @@ class FakePlayer:
 
     calls: list[str] = field(default_factory=list)
     segment: Segment | None = None
-    state: str = "idle"
+    state: PlayerState = PlayerState.IDLE
     time: float = 0.0
     volume: float = 1.0
     size: tuple[int, int] = (1280, 720)
     captions: dict[str, str] = field(default_factory=lambda: {"ru": "Идут кочи.", "en": "Boats."})
     fail: set[Path] = field(default_factory=set)
+    faults: Faults = field(default_factory=Faults)
+    sink: FakeSink | None = None  # no sound output unless the test fits one
+    dropped: int = 0
+
+    def stats(self) -> dict[str, float]:
+        return {"frames_dropped": self.dropped}
 
     def play(self, segment: Segment, *, loop: bool = False) -> None:
         self.calls.append(f"play:{segment.id}")
         self.segment = segment
         self.time = 0.0
-        self.state = (
-            "failed" if segment.path in self.fail or not segment.path.exists() else "playing"
-        )
+        broken = segment.path in self.fail or not segment.path.exists()
+        self.state = PlayerState.FAILED if broken else PlayerState.PLAYING
 
-    def play_playlist(self, segments: list[Segment], *, loop: bool = True) -> None:
+    def play_playlist(self, segments: Sequence[Segment], *, loop: bool = True) -> None:
         self.calls.append("playlist:" + ",".join(s.id for s in segments))
         self.segment = segments[0]
-        self.state = "playing"
+        self.state = PlayerState.PLAYING
 
     def preload(self, segment: Segment) -> None:
         self.calls.append(f"preload:{segment.id}")
 
+    def drop_preloaded(self) -> None:
+        self.calls.append("drop_preloaded")
+
     def stop(self) -> None:
         self.calls.append("stop")
-        self.state = "idle"
+        self.state = PlayerState.IDLE
 
     def pause(self) -> None:
         self.calls.append("pause")
-        self.state = "paused"
+        self.state = PlayerState.PAUSED
 
     def resume(self) -> None:
         self.calls.append("resume")
-        self.state = "playing"
-
-    def seek_to_start(self) -> None:
-        self.calls.append("seek")
-        self.time = 0.0
+        self.state = PlayerState.PLAYING
 
     def set_volume(self, volume: float) -> None:
         self.volume = volume
@@ -72,7 +92,7 @@ class FakePlayer:
         return self.time
 
     def latest_frame(self) -> FakeFrame | None:
-        if self.state not in ("playing", "paused"):
+        if self.state not in (PlayerState.PLAYING, PlayerState.PAUSED):
             return None
         w, h = self.size
         img = np.zeros((h, w, 3), np.uint8)
@@ -80,9 +100,28 @@ class FakePlayer:
         return FakeFrame(img.tobytes(), self.size, self.time)
 
     def caption(self, lang: str) -> str | None:
-        if self.state not in ("playing", "paused"):
+        if self.state not in (PlayerState.PLAYING, PlayerState.PAUSED):
             return None
         return self.captions.get(lang)
 
     def close(self) -> None:
         self.calls.append("close")
+
+
+@dataclass
+class FakeDiagnostics:
+    """The running kiosk's figures, as the test sets them."""
+
+    figures: Diagnostics = field(
+        default_factory=lambda: Diagnostics(
+            release="2024-06", fps=59.94, frames_dropped=2, faults=0, uptime_s=7200.0
+        )
+    )
+
+    def diagnostics(self) -> Diagnostics:
+        return self.figures
+
+
+def _implements_the_ports() -> tuple[PlayerPort, DiagnosticsPort]:
+    """Never called: ``mypy tests/ui_fakes.py`` fails here when a fake falls behind its port."""
+    return FakePlayer(), FakeDiagnostics()

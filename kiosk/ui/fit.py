@@ -18,8 +18,7 @@ from kiosk.content.model import Collection
 from kiosk.content.validate import find_line
 from kiosk.settings import Settings
 from kiosk.ui import theme
-from kiosk.ui.ports import StillPlayer
-from kiosk.ui.scenes import Context, ExplorerScene, GalleryScene
+from kiosk.ui.layout import PageLayout, explorer_regions, gallery_grid
 from kiosk.ui.text import fit_words, layout_text, wrap_lines
 from kiosk.yamlsrc import Problem
 
@@ -37,31 +36,19 @@ def check_text_fit(collection: Collection, settings: Settings) -> Iterable[Probl
         return
     seen: set[tuple[str, str, str]] = set()
     for size in _sizes(settings):
+        metrics = theme.Metrics(size, settings.display.screen_width_mm)
         for large in (False, True):
-            ctx = Context(
-                collection,
-                settings,
-                StillPlayer(),
-                size,
-                collection.default_language,
-                list(collection.languages),
-                large_text=large,
-            )
+            layout = PageLayout(size, metrics, large)
             mode = f"{size[0]}x{size[1]}" + (", large text" if large else "")
-            yield from _check_mode(collection, ctx, mode, seen)
+            yield from _check_mode(collection, layout, mode, seen)
 
 
 def _check_mode(
-    collection: Collection, ctx: Context, mode: str, seen: set[tuple[str, str, str]]
+    collection: Collection, lay: PageLayout, mode: str, seen: set[tuple[str, str, str]]
 ) -> Iterable[Problem]:
-    f = ctx.frame
-    page = ExplorerScene(ctx, collection.explorers[0].slug)
-    page.relayout()
-    gallery = GalleryScene(ctx)
-    gallery.relayout()
-    card_w = gallery.cards[0][0].w - 2 * f.gap if gallery.cards else f.w
-    name_px = f.px_head if not ctx.large_text else int(f.px_head * 1.1)
-    lines_per_page = max(1, page.panel.h // max(1, round(f.px_body * 1.45)))
+    """The scenes' own layout at one screen and text size: does each text fit its place?"""
+    page = explorer_regions(lay)
+    card_w = gallery_grid(lay, len(collection.explorers)).name_width
     cpath = collection.root / "collection.yaml"
 
     def once(path: Path, key: str, problem: Problem) -> Iterable[Problem]:
@@ -71,8 +58,8 @@ def _check_mode(
 
     for lang in collection.languages:
         title = collection.title.get(lang)
-        title_w = theme.font("serif", int(f.px_title * 1.3)).size(title)[0]
-        if title_w > f.w - 2 * f.margin:
+        title_w = theme.font("serif", lay.px_attract_title).size(title)[0]
+        if title_w > lay.w - 2 * lay.margin:
             yield from once(
                 cpath,
                 f"title{lang}",
@@ -85,7 +72,8 @@ def _check_mode(
         for e in collection.explorers:
             ypath = e.folder / "explorer.yaml"
             name = e.name.get(lang)
-            if theme.font("serif", f.px_body).size(name)[0] > page.side_rect.w:
+            # The page shrinks a long name down to the body size, no further.
+            if theme.font("serif", lay.px_body).size(name)[0] > page.side.w:
                 yield from once(
                     ypath,
                     f"name{lang}",
@@ -95,7 +83,7 @@ def _check_mode(
                         f"name ({lang}) does not fit the explorer page at {mode}",
                     ),
                 )
-            px = fit_words(name, "sans-bold", name_px, card_w, f.px_small)
+            px = fit_words(name, "sans-bold", lay.px_card_name, card_w, lay.px_small)
             if len(wrap_lines(name, "sans-bold", px, card_w)) > 2:
                 yield from once(
                     ypath,
@@ -106,8 +94,8 @@ def _check_mode(
                         f"name ({lang}) needs more than 2 lines on its gallery card at {mode}",
                     ),
                 )
-            summary = layout_text(e.summary.get(lang), "serif", f.px_body, page.panel.size, lang)
-            if summary.count > 1 or len(summary.pages[0]) > lines_per_page:
+            summary = layout_text(e.summary.get(lang), "serif", lay.px_body, page.panel.size, lang)
+            if summary.count > 1:
                 yield from once(
                     ypath,
                     f"summary{lang}",

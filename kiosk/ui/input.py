@@ -108,6 +108,8 @@ class InputMapper:
         """Gestures completed by ``event`` (often none)."""
         et = event.type
         if et in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION):
+            # getattr: pygame events carry only the attributes SDL gave them; ``touch`` and
+            # ``which`` are missing from events posted by hand (tests, xdotool on some servers).
             if getattr(event, "touch", False) or getattr(event, "which", 0) == TOUCH_MOUSE_ID:
                 return []  # SDL's copy of a finger event; the finger event itself counts
             if et == pygame.MOUSEBUTTONDOWN and event.button == 1:

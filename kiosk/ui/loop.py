@@ -4,6 +4,10 @@ The loop owns pygame. It blocks on ``pygame.event.wait`` while nothing moves, so
 uses almost no CPU, and paces to the display's frame rate while a clip plays. The visit's idle
 timer lives here, not in the scenes: after ``idle_s`` without a touch a "still there?" countdown
 appears over any scene, and when it runs out the visit ends and the attract loop returns.
+
+The loop also records why each visit ended: the countdown running out (``idle``), staff opening
+admin mode (``admin``), or the visitor's own way home (``goodbye``); see
+:class:`kiosk.analytics.events.EndReason`.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from kiosk.analytics.events import EndReason, SceneViewed, VisitEnded, VisitStar
 from kiosk.analytics.events import Scene as SceneName
 from kiosk.delivery.source import ContentSource
 from kiosk.ops.schedule import ScheduleState
+from kiosk.ui.context import Context, Transition
 from kiosk.ui.input import Gesture, InputMapper
 from kiosk.ui.ops import Ops
-from kiosk.ui.scenes import Context, Scene, Transition, make_scene
+from kiosk.ui.scenes import Scene, make_scene
 from kiosk.ui.widgets import Button, draw_button
 
 log = logging.getLogger(__name__)
@@ -35,7 +40,6 @@ class Loop:
         ctx: Context,
         surface: pygame.Surface,
         now: Callable[[], float] = time.monotonic,
-        on_frame: Callable[[], None] | None = None,
         source: ContentSource | None = None,
         on_release: Callable[[str], None] | None = None,
         mirror_check: Callable[[], bool] | None = None,
@@ -46,7 +50,6 @@ class Loop:
         self.surface = surface
         self.now = now
         ctx.now = now
-        self.on_frame = on_frame
         self.source = source
         self.on_release = on_release
         self.mirror_check = mirror_check
@@ -76,11 +79,15 @@ class Loop:
         self.scene.enter()
 
     # -- transitions --------------------------------------------------------------------------
-    def go(self, tr: Transition) -> None:
+    def go(self, tr: Transition, ended: EndReason = EndReason.GOODBYE) -> None:
+        """Apply ``tr``. A visit under way ends when it goes to admin mode (``ADMIN``) or back to
+        the attract loop (``ended``: the visitor's own doing unless the loop says otherwise)."""
         old = self.scene
         old.exit()  # first, so that what it reports (a clip watched) belongs to the visit
-        if tr.to == "attract" and self.in_visit:
-            self.end_visit(EndReason.IDLE)
+        if self.in_visit and tr.to == "admin":
+            self.end_visit(EndReason.ADMIN)
+        elif self.in_visit and tr.to == "attract":
+            self.end_visit(ended)
         if old.name == "attract" and tr.to not in ("attract", "admin") and not self.in_visit:
             self.visit += 1
             self.in_visit = True
@@ -92,25 +99,9 @@ class Loop:
 
     def end_visit(self, reason: EndReason) -> None:
         self.in_visit = False
-        self.ctx.emit(VisitEnded(EndReason(reason)))
+        self.ctx.emit(VisitEnded(reason))
         # The next visitor starts with the kiosk's own defaults, not the last person's choices.
-        ctx, s = self.ctx, self.ctx.settings
-        ctx.lang = (
-            s.languages.default
-            if s.languages.default in ctx.languages
-            else (
-                ctx.collection.default_language
-                if ctx.collection.default_language in ctx.languages
-                else ctx.languages[0]
-            )
-        )
-        # Staff may have changed the default in admin mode; it holds until the next restart.
-        ctx.captions_on = (
-            s.captions.default_on if ctx.captions_default is None else ctx.captions_default
-        )
-        ctx.volume = min(s.audio.volume, s.audio.volume_cap)
-        if ctx.large_text != s.display.large_text:
-            ctx.set_large_text(s.display.large_text)
+        self.ctx.welcome()
         if self.after_visit is not None:
             self.after_visit()
 
@@ -121,10 +112,10 @@ class Loop:
         return max(0.0, self.countdown_s - (now - self.countdown_from))
 
     def _countdown_button(self) -> Button:
-        f = self.ctx.frame
-        w = max(f.target * 4, f.w // 4)
+        lay = self.ctx.layout
+        w = max(lay.target * 4, lay.w // 4)
         return Button(
-            pygame.Rect(f.w // 2 - w // 2, f.h // 2 + f.target // 2, w, f.target),
+            pygame.Rect(lay.w // 2 - w // 2, lay.h // 2 + lay.target // 2, w, lay.target),
             self.ctx.t("continue"),
             "continue",
             active=True,
@@ -144,7 +135,7 @@ class Loop:
             self.dirty = True
             if left <= 0:
                 self.countdown_from = None
-                self.go(Transition("attract"))
+                self.go(Transition("attract"), ended=EndReason.IDLE)
 
     # -- one iteration --------------------------------------------------------------------------
     def handle_gesture(self, g: Gesture, now: float) -> None:
@@ -234,9 +225,7 @@ class Loop:
             return
         log.info("showing content release %s", loaded.release)
         self.scene.exit()
-        drop = getattr(self.ctx.player, "drop_preloaded", None)
-        if drop is not None:
-            drop()  # preloaded clips belong to the release being replaced
+        self.ctx.player.drop_preloaded()  # preloaded clips belong to the release being replaced
         self.ctx.set_collection(loaded.collection)
         self.scene = make_scene(self.ctx, Transition("attract"))
         self.scene.enter()
@@ -259,18 +248,18 @@ class Loop:
         self.dirty = False
 
     def _draw_countdown(self, left: float) -> None:
-        ctx, f = self.ctx, self.ctx.frame
-        shade = pygame.Surface((f.w, f.h), pygame.SRCALPHA)
+        ctx, lay = self.ctx, self.ctx.layout
+        shade = pygame.Surface((lay.w, lay.h), pygame.SRCALPHA)
         shade.fill((0, 0, 0, 190))
         self.surface.blit(shade, (0, 0))
-        img = ctx.cache.render(ctx.t("still_there"), "serif", f.px_title, ctx.pal.text)
-        self.surface.blit(img, img.get_rect(midbottom=(f.w // 2, f.h // 2 - f.target)))
+        img = ctx.cache.render(ctx.t("still_there"), "serif", lay.px_title, ctx.pal.text)
+        self.surface.blit(img, img.get_rect(midbottom=(lay.w // 2, lay.h // 2 - lay.target)))
         secs = ctx.cache.render(
-            ctx.t("returning", n=int(left + 0.999)), "sans", f.px_head, ctx.pal.accent
+            ctx.t("returning", n=int(left + 0.999)), "sans", lay.px_head, ctx.pal.accent
         )
-        self.surface.blit(secs, secs.get_rect(midbottom=(f.w // 2, f.h // 2)))
+        self.surface.blit(secs, secs.get_rect(midbottom=(lay.w // 2, lay.h // 2)))
         draw_button(
-            self.surface, self._countdown_button(), ctx.pal, ctx.cache, f.px_button, f.radius
+            self.surface, self._countdown_button(), ctx.pal, ctx.cache, lay.px_button, lay.radius
         )
 
     @property
@@ -304,7 +293,5 @@ class Loop:
                         self.ops.watchdog.ready("attract loop on screen")
                     if self.source is not None:
                         self.source.confirm()
-            if self.on_frame is not None:
-                self.on_frame()
             if self.animating:
                 clock.tick(fps)

@@ -1,160 +1,121 @@
-"""The small interfaces the screens use to reach the player, so a test can drive every scene
-with a fake, and ``kiosk tour`` can draw a clip's frame without playing it.
+"""The small typed interfaces the screens use to reach the rest of the kiosk.
+
+A scene talks to the clip player through :class:`PlayerPort`, to the frost mirror through
+:class:`~kiosk.mirror.scene.MirrorPort`, to the running kiosk's figures through
+:class:`DiagnosticsPort`, and to staff actions through :class:`AdminHooks`. Each states all the
+UI uses, so a test drives every scene with fakes and no optional feature is probed for.
+Implementations: :class:`kiosk.media.Player` and :class:`kiosk.media.stills.StillPlayer` for the
+player, :class:`kiosk.mirror.pipeline.MirrorPipeline` for the mirror, ``kiosk.app`` for the rest.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kiosk.content.model import Segment
+from kiosk.media import Faults, PlayerState
+from kiosk.media.convert import PixelFormat
+from kiosk.mirror.scene import MirrorPort
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "AdminHooks",
+    "Diagnostics",
+    "DiagnosticsPort",
+    "FrameLike",
+    "MirrorPort",
+    "PlayerPort",
+    "PlayerState",
+    "SinkInfo",
+]
 
 
 class FrameLike(Protocol):
-    """A decoded video frame, already converted to RGB24 at the size the screen asked for."""
+    """A decoded video frame, converted by the worker to the size the screen asked for."""
 
     @property
-    def data(self) -> Any: ...
+    def data(self) -> Any: ...  # bytes or a C-contiguous uint8 array
     @property
     def size(self) -> tuple[int, int]: ...
     @property
     def pts(self) -> float: ...
+    @property
+    def format(self) -> PixelFormat: ...  # pygame's name for the pixel layout
+
+
+class SinkInfo(Protocol):
+    """The sound output, as the admin panel shows it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def error(self) -> BaseException | None: ...
 
 
 class PlayerPort(Protocol):
-    """What a scene needs from the clip player."""
+    """Everything a scene asks of the clip player."""
+
+    @property
+    def state(self) -> PlayerState: ...
+    @property
+    def faults(self) -> Faults: ...
+    @property
+    def sink(self) -> SinkInfo | None:
+        """The sound output; None when this player makes no sound at all (still pictures)."""
+        ...
+
+    def stats(self) -> Mapping[str, float]:
+        """Counters for diagnostics (``frames_dropped``, ...); may be empty."""
+        ...
 
     def play(self, segment: Segment, *, loop: bool = False) -> None: ...
     def play_playlist(self, segments: Sequence[Segment], *, loop: bool = True) -> None: ...
     def preload(self, segment: Segment) -> None: ...
+    def drop_preloaded(self) -> None:
+        """Forget preloaded segments (they belong to a content release being replaced)."""
+        ...
+
     def stop(self) -> None: ...
     def pause(self) -> None: ...
     def resume(self) -> None: ...
-    def seek_to_start(self) -> None: ...
     def set_volume(self, volume: float) -> None: ...
     def set_size(self, size: tuple[int, int]) -> None: ...
     def clock(self) -> float: ...
     def latest_frame(self) -> FrameLike | None: ...
     def caption(self, lang: str) -> str | None: ...
-    @property
-    def state(self) -> str: ...
     def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
-class StillFrame:
-    data: bytes
-    size: tuple[int, int]
-    pts: float
+class Diagnostics:
+    """The running kiosk's figures that the admin panel shows and the scenes cannot know."""
+
+    release: str  # the content release shown ("folder" for a plain content folder)
+    fps: float
+    frames_dropped: int
+    faults: int  # media faults counted since start
+    uptime_s: float
+    model: str = ""  # the mirror's style model; "" without a mirror
+    provider: str = ""  # where the model runs (the onnxruntime provider in use)
+    fallback: bool = False  # the provider is a fallback from the one the settings ask for
 
 
-class StillPlayer:
-    """A player whose clock stands still at ``at`` seconds into every segment.
+class DiagnosticsPort(Protocol):
+    """Where the admin panel reads :class:`Diagnostics` (about once a second)."""
 
-    Used by ``kiosk tour`` and the golden-image tests: it decodes the one frame due at that
-    moment (with PyAV) and cues the captions of that moment, so every picture is repeatable.
+    def diagnostics(self) -> Diagnostics: ...
+
+
+@dataclass(frozen=True)
+class AdminHooks:
+    """What the app lets the admin panel do; a button is off when its hook is None.
+
+    ``on_rollback`` may block (it installs and loads content): the panel runs it in a worker
+    thread and shows the line it returns. ``on_restart`` and ``on_exit`` only ask the loop to
+    stop and return at once.
     """
 
-    def __init__(self, at: float = 8.0) -> None:
-        self.at = at
-        self.size = (1280, 720)
-        self.segment: Segment | None = None
-        self._frame: StillFrame | None = None
-        self._state = "idle"
-        self.volume = 1.0
-
-    @property
-    def state(self) -> str:
-        return self._state
-
-    def play(self, segment: Segment, *, loop: bool = False) -> None:
-        self.segment = segment
-        self._frame = None
-        self._state = "playing"
-        try:
-            self._frame = self._decode(segment)
-        except Exception as exc:  # a broken clip shows the page without a picture
-            log.warning("cannot show %s: %s", segment.path.name, exc)
-            self._state = "failed"
-
-    def _decode(self, segment: Segment) -> StillFrame | None:
-        import av
-
-        with av.open(str(segment.path)) as container:
-            stream = container.streams.video[0]
-            duration = segment.duration
-            t = segment.start + (min(self.at, duration - 0.1) if duration else self.at)
-            if stream.time_base is not None:
-                container.seek(int(max(0.0, t - 1.0) / stream.time_base), stream=stream)
-            chosen = None
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    continue
-                chosen = frame
-                if frame.time >= t:
-                    break
-            if chosen is None:
-                return None
-            rgb = chosen.reformat(width=self.size[0], height=self.size[1], format="rgb24")
-            return StillFrame(bytes(rgb.to_ndarray().tobytes()), self.size, self.at)
-
-    def play_playlist(self, segments: Sequence[Segment], *, loop: bool = True) -> None:
-        if segments:
-            self.play(segments[0])
-
-    def preload(self, segment: Segment) -> None:
-        pass
-
-    def stop(self) -> None:
-        self._state = "idle"
-        self._frame = None
-
-    def pause(self) -> None:
-        if self._state == "playing":
-            self._state = "paused"
-
-    def resume(self) -> None:
-        if self._state == "paused":
-            self._state = "playing"
-
-    def seek_to_start(self) -> None:
-        pass
-
-    def set_volume(self, volume: float) -> None:
-        self.volume = volume
-
-    def set_size(self, size: tuple[int, int]) -> None:
-        if size != self.size:
-            self.size = size
-            if self.segment is not None and self._state in ("playing", "paused"):
-                self.play(self.segment)
-
-    def clock(self) -> float:
-        return self.at
-
-    def latest_frame(self) -> StillFrame | None:
-        return self._frame
-
-    def caption(self, lang: str) -> str | None:
-        if self.segment is None or lang not in self.segment.captions:
-            return None
-        import webvtt
-
-        try:
-            for cue in webvtt.read(str(self.segment.captions[lang])).captions:
-                if (
-                    cue.start_time.in_milliseconds()
-                    <= self.at * 1000
-                    < cue.end_time.in_milliseconds()
-                ):
-                    return str(cue.text)
-        except Exception as exc:
-            log.warning("captions %s: %s", self.segment.captions[lang], exc)
-        return None
-
-    def close(self) -> None:
-        self.stop()
+    on_rollback: Callable[[], str] | None = None
+    on_restart: Callable[[], object] | None = None
+    on_exit: Callable[[], object] | None = None

@@ -146,7 +146,7 @@ def frame_surface(frame: FrameLike) -> pygame.Surface:
     """Wrap a player frame without copying or converting it: the worker already did both."""
     data = frame.data
     buf = data if isinstance(data, (bytes, bytearray, memoryview)) else memoryview(data).cast("B")
-    return pygame.image.frombuffer(buf, frame.size, getattr(frame, "format", "RGB"))
+    return pygame.image.frombuffer(buf, frame.size, frame.format)
 
 
 def cover_rect(src: tuple[int, int], dst: pygame.Rect) -> pygame.Rect:

@@ -8,29 +8,37 @@ switches the camera off and reports only how long the mirror was used.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pygame
 
 from kiosk.analytics.events import MirrorUsed
+from kiosk.mirror import view
+from kiosk.mirror.scene import MirrorPort, MirrorScene
+from kiosk.ui.context import Context, Transition
 from kiosk.ui.input import Gesture
-from kiosk.ui.scenes import Context, Scene, Transition
+from kiosk.ui.scenes.base import Scene
 
 
 class MirrorUIScene(Scene):
     name = "mirror"
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, mirror: MirrorPort) -> None:
         super().__init__(ctx)
-        from kiosk.mirror.service import create_scene
-
-        assert ctx.mirror is not None
+        self.inner = MirrorScene.from_settings(ctx.settings, mirror)
         # The loop's idle countdown ends a quiet visit; the mirror's own timer is not needed.
-        self.inner = create_scene(ctx.settings, ctx.mirror)
         self.inner.idle_s = float("inf")
         self.last = 0.0
         self.started = 0.0
-        self.buttons_at: dict[str, Any] = {}
+        self.buttons_at: dict[str, pygame.Rect] = {}
+
+    @classmethod
+    def create(cls, ctx: Context, tr: Transition) -> Scene:
+        if ctx.mirror is None:
+            raise ValueError("no mirror on this kiosk")  # the registry asks available() first
+        return cls(ctx, ctx.mirror)
+
+    @classmethod
+    def available(cls, ctx: Context) -> bool:
+        return ctx.mirror is not None
 
     def enter(self) -> None:
         self.inner.enter(self.ctx.size)
@@ -63,6 +71,4 @@ class MirrorUIScene(Scene):
         return None
 
     def draw(self, surf: pygame.Surface) -> None:
-        from kiosk.mirror import view
-
         self.buttons_at = view.draw(surf, self.inner.view(), self.ctx.lang)

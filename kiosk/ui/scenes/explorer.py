@@ -1,0 +1,328 @@
+"""An explorer's page: the clip with sound and captions, the story, key facts and the route map.
+
+The visitor plays, pauses and replays the clip, steps to the next segment, turns captions on or
+off and sets the volume; the text pages with buttons or swipes. What was watched is reported when
+a clip stops. Where everything goes comes from :func:`kiosk.ui.layout.explorer_regions`.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.analytics.events import (
+    CaptionsToggled,
+    ExplorerOpened,
+    Fault,
+    FaultKind,
+    SegmentStarted,
+    SegmentWatched,
+)
+from kiosk.content.model import Segment
+from kiosk.ui import theme
+from kiosk.ui.context import Context, Transition
+from kiosk.ui.input import Gesture
+from kiosk.ui.layout import explorer_regions
+from kiosk.ui.ports import PlayerState
+from kiosk.ui.scenes.base import Scene
+from kiosk.ui.text import Layout, layout_text
+from kiosk.ui.widgets import Button, RouteMap, cover_rect, draw_caption, frame_surface
+
+
+class ExplorerScene(Scene):
+    """One explorer: the clip with sound and captions, the text, key facts and the route map."""
+
+    name = "explorer"
+
+    def __init__(self, ctx: Context, slug: str) -> None:
+        super().__init__(ctx)
+        self.explorer = ctx.collection.explorer(slug)
+        self.seg_index = 0
+        self.tab = "story"
+        self.text_page = 0
+        self.text_layout: Layout | None = None  # the text panel, paged
+        self.map: RouteMap | None = None
+        self.paused = False
+        self.playing: Segment | None = None
+        self.watch_reported = True
+        self.failure_reported = False
+        self.last_clock = 0.0
+
+    @classmethod
+    def create(cls, ctx: Context, tr: Transition) -> Scene:
+        if tr.slug is None:
+            raise ValueError("the explorer page needs an explorer's slug")
+        return cls(ctx, tr.slug)
+
+    @property
+    def segment(self) -> Segment | None:
+        segs = self.explorer.segments
+        return segs[self.seg_index] if segs else None
+
+    # -- geometry ---------------------------------------------------------------------------
+    def relayout(self) -> None:
+        ctx, lay = self.ctx, self.ctx.layout
+        regions = explorer_regions(lay)
+        self.video_rect, self.controls_rect = regions.video, regions.controls
+        self.map_rect, self.side_rect, self.panel = regions.map, regions.side, regions.panel
+        ctx.player.set_size(self.video_rect.size)
+        s = self.side_rect
+        tabs_y, nav_y = regions.tabs_y, regions.nav_y
+        tab_w = (s.w - lay.gap) // 2
+        self.buttons = [
+            Button(
+                pygame.Rect(s.left, tabs_y, tab_w, lay.target),
+                ctx.t("story"),
+                "tab:story",
+                active=self.tab == "story",
+            ),
+            Button(
+                pygame.Rect(s.left + tab_w + lay.gap, tabs_y, tab_w, lay.target),
+                ctx.t("facts"),
+                "tab:facts",
+                active=self.tab == "facts",
+            ),
+        ]
+        text = self.explorer.summary.get(ctx.lang) + "\n\n" + self.explorer.body.get(ctx.lang)
+        if self.tab == "facts":
+            text = "\n\n".join(
+                f"{fact.date.display(ctx.lang)} — {fact.text.get(ctx.lang)}"
+                for fact in self.explorer.facts
+            )
+        self.text_layout = layout_text(text, "serif", lay.px_body, self.panel.size, ctx.lang)
+        self.text_page = min(self.text_page, self.text_layout.count - 1)
+        if self.text_layout.count > 1:
+            self.buttons += [
+                Button(
+                    pygame.Rect(s.left, nav_y, lay.target * 2, lay.target),
+                    "",
+                    "page-",
+                    icon="left",
+                    enabled=self.text_page > 0,
+                ),
+                Button(
+                    pygame.Rect(s.right - lay.target * 2, nav_y, lay.target * 2, lay.target),
+                    "",
+                    "page+",
+                    icon="right",
+                    enabled=self.text_page < self.text_layout.count - 1,
+                ),
+            ]
+        # The clip's controls right under the picture.
+        cr = self.controls_rect
+        names = [
+            ("pause" if not self.paused else "play", "playpause"),
+            ("replay", "replay"),
+            ("next", "next-seg"),
+            ("cc", "captions"),
+            ("vol-", "vol-"),
+            ("vol+", "vol+"),
+        ]
+        bw = min(lay.target * 2, (cr.w - lay.gap * (len(names) - 1)) // len(names))
+        bw = max(bw, lay.target)
+        for i, (icon, action) in enumerate(names):
+            b = Button(
+                pygame.Rect(cr.left + i * (bw + lay.gap), cr.top, bw, cr.h), "", action, icon=icon
+            )
+            if action == "captions":
+                b.active = ctx.captions_on
+            if action == "next-seg":
+                b.enabled = len(self.explorer.segments) > 1
+            if action in ("playpause", "replay", "captions", "vol-", "vol+"):
+                b.enabled = self.segment is not None
+            self.buttons.append(b)
+        self.buttons += self.bottom_bar(back=True)
+        self.map = RouteMap(
+            self.explorer, self.map_rect.size, ctx.pal, ctx.lang, ctx.map_backgrounds
+        )
+
+    # -- life -------------------------------------------------------------------------------
+    def enter(self) -> None:
+        super().enter()
+        self.ctx.emit(ExplorerOpened(self.explorer.slug))
+        self._start_segment()
+
+    def _watched(self) -> None:
+        """Report how much of the segment on screen was seen, once, when it stops."""
+        seg = self.playing
+        if seg is None or self.watch_reported:
+            return
+        self.watch_reported = True
+        player = self.ctx.player
+        duration = seg.duration or self.last_clock
+        seen = duration if player.state == PlayerState.ENDED else min(self.last_clock, duration)
+        self.ctx.emit(SegmentWatched(self.explorer.slug, seg.id, seen, duration))
+
+    def _start_segment(self) -> None:
+        self._watched()
+        seg = self.segment
+        self.paused = False
+        if seg is None:
+            return
+        self.ctx.player.play(seg)
+        self.ctx.player.set_volume(self.ctx.volume)
+        self.playing, self.watch_reported, self.last_clock = seg, False, 0.0
+        self.failure_reported = False
+        self.ctx.emit(SegmentStarted(self.explorer.slug, seg.id))
+        nxt = self.explorer.segments[(self.seg_index + 1) % len(self.explorer.segments)]
+        if nxt is not seg:
+            self.ctx.player.preload(nxt)
+
+    def exit(self) -> None:
+        self._watched()
+        self.ctx.player.stop()
+
+    @property
+    def animating(self) -> bool:
+        return self.segment is not None and self.ctx.player.state == PlayerState.PLAYING
+
+    def update(self, now: float) -> Transition | None:
+        player = self.ctx.player
+        if self.playing is None:
+            return None
+        if player.state in (PlayerState.PLAYING, PlayerState.PAUSED):
+            self.last_clock = player.clock()
+        elif player.state == PlayerState.ENDED:
+            self._watched()
+        elif player.state == PlayerState.FAILED and not self.failure_reported:
+            self.failure_reported = True
+            self.ctx.emit(Fault(FaultKind.MEDIA, f"segment {self.explorer.slug}/{self.playing.id}"))
+        return None
+
+    def on_button(self, action: str) -> Transition | None:
+        ctx, player = self.ctx, self.ctx.player
+        if action == "back":
+            return Transition("gallery")
+        if action.startswith("tab:"):
+            self.tab = action[4:]
+            self.text_page = 0
+        elif action in ("page-", "page+") and self.text_layout is not None:
+            step = 1 if action == "page+" else -1
+            self.text_page = max(0, min(self.text_layout.count - 1, self.text_page + step))
+        elif action == "playpause":
+            if player.state == PlayerState.PLAYING:
+                player.pause()
+                self.paused = True
+            elif player.state == PlayerState.PAUSED:
+                player.resume()
+                self.paused = False
+            else:
+                self._start_segment()
+        elif action == "replay":
+            self._start_segment()
+        elif action == "next-seg" and len(self.explorer.segments) > 1:
+            self.seg_index = (self.seg_index + 1) % len(self.explorer.segments)
+            self._start_segment()
+        elif action == "captions":
+            ctx.captions_on = not ctx.captions_on
+            ctx.emit(CaptionsToggled(ctx.captions_on))
+        elif action in ("vol-", "vol+"):
+            cap = ctx.settings.audio.volume_cap
+            ctx.volume = max(
+                0.0, min(cap, round(ctx.volume + (0.1 if action == "vol+" else -0.1), 2))
+            )
+            player.set_volume(ctx.volume)
+        else:
+            return super().on_button(action)
+        self.relayout_buttons_only()
+        return None
+
+    def relayout_buttons_only(self) -> None:
+        # Cheap: rebuilds rects and labels; the RouteMap background is kept.
+        keep = self.map
+        self.relayout()
+        if keep is not None and self.map is not None and keep.lang == self.map.lang:
+            self.map = keep
+
+    def handle(self, g: Gesture) -> Transition | None:
+        if g.kind == "swipe" and self.panel.collidepoint(g.pos):
+            return self.on_button("page+" if g.direction in ("left", "up") else "page-")
+        if g.kind == "key":
+            if g.key == "back":
+                return Transition("gallery")
+            if g.key in ("down", "right"):
+                return self.on_button("page+")
+            if g.key in ("up", "left"):
+                return self.on_button("page-")
+            if g.key == "activate":
+                return self.on_button("playpause")
+        if g.kind == "tap" and self.video_rect.collidepoint(g.pos):
+            return self.on_button("playpause")
+        return super().handle(g)
+
+    # -- drawing ----------------------------------------------------------------------------
+    def draw(self, surf: pygame.Surface) -> None:
+        ctx, lay = self.ctx, self.ctx.layout
+        surf.fill(ctx.pal.bg)
+        pygame.draw.rect(surf, (0, 0, 0), self.video_rect)
+        frame = ctx.player.latest_frame() if self.segment is not None else None
+        if frame is not None:
+            img = frame_surface(frame)
+            if frame.size == self.video_rect.size:
+                surf.blit(img, self.video_rect)
+            else:
+                surf.blit(
+                    pygame.transform.scale(img, cover_rect(frame.size, self.video_rect).size),
+                    cover_rect(frame.size, self.video_rect),
+                )
+        elif self.segment is None or ctx.player.state == PlayerState.FAILED:
+            self.text(
+                surf,
+                ctx.t("no_clip"),
+                "sans",
+                lay.px_body,
+                self.video_rect.center,
+                ctx.pal.accent,
+                anchor="center",
+            )
+        if self.segment is not None and ctx.captions_on:
+            cap = ctx.player.caption(ctx.lang)
+            if cap:
+                draw_caption(surf, cap, self.video_rect, ctx.cache, lay.px_caption)
+        if self.map is not None:
+            t = ctx.player.clock() if self.segment is not None and self.seg_index == 0 else 1e9
+            self.map.draw(surf, self.map_rect.topleft, t, ctx.cache, lay.px_small)
+        # Name and years, then the text page.
+        s = self.side_rect
+        name = self.explorer.name.get(ctx.lang)
+        px = lay.px_title
+        while px > lay.px_body and theme.font("serif", px).size(name)[0] > s.w:
+            px -= 2  # a long name gets a smaller size rather than running off the screen
+        self.text(surf, name, "serif", px, (s.left, s.top))
+        self.text(
+            surf,
+            self.explorer.years(ctx.lang),
+            "sans",
+            lay.px_body,
+            (s.left, s.top + int(lay.px_title * 1.25)),
+            ctx.pal.accent,
+        )
+        if self.text_layout is not None:
+            y = self.panel.top
+            for line in self.text_layout.pages[self.text_page]:
+                if line:
+                    self.text(surf, line, "serif", lay.px_body, (self.panel.left, y))
+                y += self.text_layout.line_height
+            if self.text_layout.count > 1:
+                self.text(
+                    surf,
+                    ctx.t("page", i=self.text_page + 1, n=self.text_layout.count),
+                    "sans",
+                    lay.px_small,
+                    (s.centerx, s.bottom - lay.target // 2),
+                    ctx.pal.accent,
+                    anchor="center",
+                )
+        self.draw_buttons(surf)
+        # Volume level beside the volume buttons.
+        vol = next((b for b in self.buttons if b.action == "vol+"), None)
+        if vol is not None and self.segment is not None:
+            level = f"{round(ctx.volume * 100)}%"
+            self.text(
+                surf,
+                level,
+                "sans",
+                lay.px_small,
+                (vol.rect.right + lay.gap, vol.rect.centery),
+                ctx.pal.accent,
+                anchor="midleft",
+            )
