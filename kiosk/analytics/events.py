@@ -57,14 +57,17 @@ class Scene(StrEnum):
 
 
 class EndReason(StrEnum):
-    """Why a visit ended."""
+    """Why a visit ended. The visitor UI's loop (``kiosk.ui.loop``) writes the first three; each
+    visit ends once, so staff time in admin mode never counts as a visit's length."""
 
     IDLE = "idle"
     """Nobody touched the screen until the 'still there?' countdown ran out."""
     GOODBYE = "goodbye"
-    """The visitor chose to finish (back to the start)."""
+    """The visitor went back to the start themselves: "back" (the back key) on the gallery, the
+    visit's first page, returns to the attract loop."""
     ADMIN = "admin"
-    """A technician opened the admin screen."""
+    """A technician opened admin mode (the hidden corner gesture) during the visit: the visit
+    ends when the PIN pad appears, whether or not a PIN follows."""
     SHUTDOWN = "shutdown"
     """The kiosk stopped (the recorder writes this itself when closed mid-visit)."""
     INTERRUPTED = "interrupted"
