@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 
 from kiosk.media import Player, PlayerState
 from kiosk.ops.memory import rss_kb
 from testkit.media import ClipFactory, open_fds, segment
+from testkit.waits import wait_for
 
 
 def test_500_play_stop_cycles_leak_nothing(clips: ClipFactory) -> None:
@@ -26,10 +26,7 @@ def test_500_play_stop_cycles_leak_nothing(clips: ClipFactory) -> None:
         else:
             player.play(seg, loop=i % 3 == 0)
         if i % 4 == 0:  # let a quarter of them really open, decode and show
-            deadline = time.monotonic() + 2.0
-            while player.latest_frame() is None and time.monotonic() < deadline:
-                time.sleep(0.002)
-            assert player.latest_frame() is not None
+            assert wait_for(lambda: player.latest_frame() is not None, poll=0.002)
         else:
             player.latest_frame()
         if i % 10 == 0:
