@@ -1,4 +1,4 @@
-"""Measure audio/video sync of the player end to end.
+"""Test kit: measure audio/video sync of the player end to end (tests and bench, not shipped).
 
 A clip with white flash frames and beeps at the same known times is played through the real
 audio path into a paced sink whose output is recorded (a PulseAudio null sink's monitor, see

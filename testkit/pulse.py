@@ -1,4 +1,4 @@
-"""A private PulseAudio server with a null sink: a real, paced sound device without hardware.
+"""Test kit: a private PulseAudio server with a null sink, a paced sound device without hardware.
 
 Tests and the benchmark run the player's real PortAudio path against it: PortAudio's ALSA
 backend opens the ``pulse`` PCM (the ALSA plugin from libasound2-plugins), which talks to this

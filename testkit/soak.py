@@ -1,4 +1,4 @@
-"""A long day at the museum, compressed: thousands of scripted visits through the real kiosk.
+"""Test kit: a long day at the museum, compressed: thousands of scripted visits to the kiosk.
 
 Everything real but the screen and the clock: the scenes and the loop on an off-screen surface,
 the clip player decoding the bundled clips (sound into a null sink that can "die"), the frost

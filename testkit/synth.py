@@ -1,4 +1,4 @@
-"""Synthetic clips for tests, benchmarks and on-site checks of the player.
+"""Test kit: synthetic clips for the player's tests and benchmarks (not shipped with the kiosk).
 
 :func:`write_clip` encodes a small video with PyAV whose frames carry their own number as a
 barcode along the top edge (read back with :func:`read_barcode`), so a test can tell exactly

@@ -1,4 +1,4 @@
-"""Synthetic visits: plausible event streams for the benchmark, the tests and trying the report.
+"""Test kit: synthetic visits, plausible event streams for the benchmark, tests and the report.
 
 Nothing here runs on a kiosk. :func:`synthetic_visits` yields ``(seconds_since_previous, event)``
 pairs for a museum open 10:00-18:00 whose visitors pick explorers by popularity, watch part of a
