@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from kiosk.mirror.perception.geometry import (
+    containment,
     decode_boxes,
     iou,
     roll,
@@ -32,6 +33,10 @@ from kiosk.mirror.perception.session import ModelSession, PerceptionError, Perce
 
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
 """BlazeFace's six keypoints, in order; right and left are the person's own."""
+
+
+CONTAINED = 0.5
+"""Between models: a face box this much inside another (of the smaller's area) is the same face."""
 
 
 @dataclass(frozen=True)
@@ -202,9 +207,15 @@ class FaceDetector:
         kept: list[FaceDetection] = []
         for face in found:
             # Two models' boxes differ in size, so they are not averaged: the better one stays.
+            # A box mostly inside a better one (or around it) is the same face seen at another
+            # scale: the short-range model can frame a small face with a big, weak box.
             box = np.array(face.box)
-            if not kept or iou(box, np.array([k.box for k in kept])).max() <= (
-                self.options.nms_threshold
-            ):
-                kept.append(face)
+            if kept:
+                others = np.array([k.box for k in kept])
+                if (
+                    iou(box, others).max() > self.options.nms_threshold
+                    or containment(box, others).max() > CONTAINED
+                ):
+                    continue
+            kept.append(face)
         return kept

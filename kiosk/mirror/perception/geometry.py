@@ -66,8 +66,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x.astype(np.float64), -100.0, 100.0))))
 
 
-def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """Intersection over union of one (4,) box with (N, 4) boxes, x0 y0 x1 y1."""
+def _overlap(box: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x0 = np.maximum(box[0], boxes[:, 0])
     y0 = np.maximum(box[1], boxes[:, 1])
     x1 = np.minimum(box[2], boxes[:, 2])
@@ -75,8 +74,21 @@ def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter, np.full_like(areas, area), areas
+
+
+def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of one (4,) box with (N, 4) boxes, x0 y0 x1 y1."""
+    inter, area, areas = _overlap(box, boxes)
     union = area + areas - inter
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+
+
+def containment(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """How much of the smaller of each pair lies inside the other, 0..1."""
+    inter, area, areas = _overlap(box, boxes)
+    smaller = np.minimum(area, areas)
+    return np.where(smaller > 0, inter / np.where(smaller > 0, smaller, 1), 0.0)
 
 
 def weighted_nms(
