@@ -53,7 +53,7 @@ def test_changing_one_field_changes_only_that_line(root: Path) -> None:
     changed = [d for d in difflib.ndiff(old, new) if d.startswith(("+ ", "- "))]
     fact = (
         '{ru: "Осенью кочи огибают Большой Каменный Нос — нынешний мыс Дежнёва.", '
-        "en: \"In autumn the boats round the Big Stone Nose, today's Cape Dezhnev.\"}}"
+        'en: "In autumn the boats round the Big Stone Nose, today\'s Cape Dezhnev."}}'
     )
     assert changed == [
         "- name: {ru: Семён Дежнёв, en: Semyon Dezhnev}",
@@ -207,3 +207,14 @@ def test_access_token_is_asked_when_listening_beyond_this_machine(root: Path) ->
         r = c.post("/login", data={"token": "open-sesame"})
         assert r.status_code == 200
         assert "dezhnev" in r.text
+
+
+def test_a_language_added_shows_every_text_as_missing(root: Path) -> None:
+    with client(root) as c:
+        t = token(c.get("/languages").text)
+        assert c.post("/languages", data={"csrf": t, "code": "sah"}).status_code == 200
+        assert c.post("/languages", data={"csrf": t, "code": "../x"}).status_code == 400
+        page = c.get("/explorers/dezhnev", headers={"Accept-Language": "en"}).text
+        assert 'name="name.sah"' in page
+        assert "translation missing" in page
+    assert "languages: [ru, en, sah]" in (root / "collection.yaml").read_text(encoding="utf-8")

@@ -301,4 +301,34 @@ def routes() -> list[Any]:
         Route("/explorers/{slug}/raw", save_raw, methods=["POST"]),
         Route("/explorers/{slug}/history", history),
         Route("/explorers/{slug}/restore", restore, methods=["POST"]),
+        Route("/languages", languages_page, methods=["GET"]),
+        Route("/languages", add_language, methods=["POST"]),
     ]
+
+
+# -- languages -------------------------------------------------------------------------------
+async def languages_page(request: Request) -> Response:
+    languages, default = catalog(request).languages()
+    return render(
+        request,
+        "languages.html",
+        nav="languages",
+        languages=languages,
+        default=default,
+        msg=request.query_params.get("msg", ""),
+    )
+
+
+async def add_language(request: Request) -> Response:
+    """A new language in collection.yaml; every text then shows it as a missing translation."""
+    s = studio(request)
+    form = form_dict(await checked_form(request))
+    code = form.get("code", "").strip()
+    if not parts.LANG_RE.match(code):
+        raise HTTPException(400, f"'{code}' is not a language code (ru, en, sah…).")
+    doc = s.store.load(s.store.path("collection.yaml"))
+    langs = doc.data.get("languages")
+    if isinstance(langs, list) and code not in langs:
+        langs.append(code)
+        s.store.save_doc(doc)
+    return back("/languages", "added")
