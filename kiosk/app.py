@@ -207,10 +207,8 @@ def make_source(settings: Settings, content_dir: Path | None) -> ContentSource:
 
         scan = None
         if c.watch_folder:
-            watch = Path(c.watch_folder)
-            watch = watch if watch.is_absolute() else settings.base_dir / watch
             scan = make_scan(
-                watch,
+                settings.resolve(c.watch_folder),
                 root,
                 c.trusted_keys,
                 settings.base_dir,

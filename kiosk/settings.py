@@ -235,8 +235,7 @@ class Settings:
 
     def resolve(self, value: Path | str) -> Path:
         """A path from the settings; a relative one is taken from the settings file's folder."""
-        path = Path(value)
-        return path if path.is_absolute() else self.base_dir / path
+        return self.base_dir / value  # pathlib keeps an absolute path as it is
 
     def path(self, name: str) -> Path:
         """The ``paths`` setting ``name`` (``content``, ``database``...), resolved."""

@@ -246,8 +246,7 @@ def scan(
     cfg = load_settings(config)
     folder = watch
     if folder is None and cfg.content.watch_folder:
-        value = Path(cfg.content.watch_folder)
-        folder = value if value.is_absolute() else cfg.base_dir / value
+        folder = cfg.resolve(cfg.content.watch_folder)
     if folder is None:
         fail("no folder to watch: give --watch DIR or set content.watch_folder", code=2)
     keys = _trusted(cfg, trust)

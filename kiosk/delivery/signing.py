@@ -125,8 +125,7 @@ class PublicKey:
         value = value.strip()
         if re.fullmatch(r"RW[A-Za-z0-9+/]{54}", value):
             return cls.parse(value)
-        path = Path(value)
-        return cls.load(path if path.is_absolute() else base_dir / path)
+        return cls.load(base_dir / value)  # an absolute path stays as it is
 
     def to_base64(self) -> str:
         return _b64(ALG_LEGACY + self.key_id + self.raw)

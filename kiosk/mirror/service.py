@@ -33,8 +33,7 @@ def _device(settings: Settings) -> str:
     spec = settings.camera.device.strip()
     if spec.isdigit():
         return spec
-    path = Path(spec)
-    return str(path if path.is_absolute() else settings.base_dir / path)
+    return str(settings.resolve(spec))
 
 
 def mirror_offered(settings: Settings) -> bool:
@@ -58,8 +57,7 @@ def create_mirror(settings: Settings, warm_up: bool = True) -> MirrorPipeline:
         raise MirrorUnavailable(str(exc)) from None
     background = None
     if cam.background:
-        bg = Path(cam.background)
-        background = bg if bg.is_absolute() else settings.base_dir / bg
+        background = settings.resolve(cam.background)
     options = StylizerOptions(
         provider=cam.provider,
         threads=cam.threads,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from kiosk.ops.files import atomic_write
+from kiosk.fsutil import atomic_write
 from kiosk.settings import Settings
 
 log = logging.getLogger(__name__)

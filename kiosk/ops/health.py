@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.ops.files import atomic_write
+from kiosk.fsutil import atomic_write
 from kiosk.settings import Settings
 
 log = logging.getLogger(__name__)

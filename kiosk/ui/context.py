@@ -53,31 +53,24 @@ class VisitDefaults:
 
 def offered_languages(collection: Collection, settings: Settings) -> list[str]:
     """The languages visitors may choose: the settings' list within the collection's, in order."""
-    enabled = [x for x in settings.languages.enabled if x in collection.languages]
-    return enabled or list(collection.languages)
+    return list(settings.visitor_start(collection.languages, collection.default_language).languages)
 
 
 def visit_defaults(
     collection: Collection,
     settings: Settings,
-    languages: list[str],
     captions_default: bool | None = None,
 ) -> VisitDefaults:
-    """A new visitor's language, captions, text size and volume.
-
-    The language: the settings' default if offered, else the collection's, else the first offered.
-    ``captions_default`` is staff's choice in admin mode (None: the settings'); it holds until the
-    kiosk restarts.
+    """A new visitor's language, captions, text size and volume, as the settings say
+    (:meth:`kiosk.settings.Settings.visitor_start`), with staff's captions choice from admin mode
+    (``captions_default``; None: the settings'), which holds until the kiosk restarts.
     """
-    lang = next(
-        (x for x in (settings.languages.default, collection.default_language) if x in languages),
-        languages[0],
-    )
+    start = settings.visitor_start(collection.languages, collection.default_language)
     return VisitDefaults(
-        lang=lang,
-        captions_on=settings.captions.default_on if captions_default is None else captions_default,
-        large_text=settings.display.large_text,
-        volume=min(settings.audio.volume, settings.audio.volume_cap),
+        lang=start.language,
+        captions_on=start.captions_on if captions_default is None else captions_default,
+        large_text=start.large_text,
+        volume=start.volume,
     )
 
 
@@ -114,7 +107,7 @@ class Context:
     ) -> Context:
         """A context for ``collection`` that greets its first visitor with the defaults."""
         langs = offered_languages(collection, settings)
-        d = visit_defaults(collection, settings, langs)
+        d = visit_defaults(collection, settings)
         return cls(
             collection=collection,
             settings=settings,
@@ -137,7 +130,7 @@ class Context:
         self.layout = PageLayout(self.size, self.metrics, self.large_text)
 
     def defaults(self) -> VisitDefaults:
-        return visit_defaults(self.collection, self.settings, self.languages, self.captions_default)
+        return visit_defaults(self.collection, self.settings, self.captions_default)
 
     def welcome(self) -> None:
         """Forget the last visitor's choices: the next one starts with the kiosk's defaults."""

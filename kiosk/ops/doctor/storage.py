@@ -119,7 +119,7 @@ def check_disk(ctx: Context) -> Check:
     usage = shutil.disk_usage(where)
     free_mb = usage.free / 1024**2
     text = f"{free_mb:.0f} MB free on the disk holding {where}"
-    fix = "remove old content releases (kiosk content packs) or fit a larger card or disk"
+    fix = "remove old content releases (kiosk content list) or fit a larger card or disk"
     if usage.free < DISK_FAIL_BYTES:
         return Check("disk", "fail", text, fix)
     if usage.free < DISK_WARN_BYTES:
