@@ -233,3 +233,19 @@ def test_publish_is_refused_with_errors_and_signs_a_pack_without(
         r = c.post("/publish", data={**form, "csrf": t})
         assert r.status_code == 400
         assert len(list(out.glob("*.wrpack"))) == 1
+
+
+def test_a_collection_read_again_in_part_equals_one_read_whole(root: Path) -> None:
+    from kiosk.app import load_for_show
+    from kiosk.studio.checks import fingerprint
+    from kiosk.studio.preview import reload_changed
+
+    before = (fingerprint(root), load_for_show(root))
+    path = root / "explorers/wrangel/explorer.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("order: 5", "order: 0"), "utf-8")
+    partial = reload_changed(root, before, fingerprint(root))
+    whole = load_for_show(root)
+    assert partial is not None
+    assert [e.slug for e in partial.explorers] == [e.slug for e in whole.explorers]
+    assert partial.explorers == whole.explorers
+    assert partial.attract == whole.attract

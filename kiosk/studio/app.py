@@ -176,6 +176,14 @@ def allowed_hosts(config: StudioConfig) -> set[str]:
     return hosts | set(config.extra_hosts)
 
 
+def _relative(root: Path, path: Any) -> str:
+    """A problem's file as the curator knows it: inside the collection folder."""
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        return str(path)
+
+
 def create_app(config: StudioConfig) -> Starlette:
     """The studio for one collection folder."""
     from kiosk.studio import pages, pages_media, pages_publish
@@ -184,6 +192,7 @@ def create_app(config: StudioConfig) -> Starlette:
     renderer = Renderer(store.root, config.settings)
     checker = Checker(store.root, config.settings, renderer.run, media=config.probe_media)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["rel"] = lambda p: _relative(store.root, p)
     guard = Guard(allowed_hosts(config), secrets.token_urlsafe(32), config.access_token)
     the_studio = Studio(config, store, checker, renderer, guard, templates)
 

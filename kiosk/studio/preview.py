@@ -86,9 +86,13 @@ class Renderer:
         """The collection as the kiosk loads it (None if it cannot be shown), per fingerprint."""
         if self._collection is not None and self._collection[0] == print_:
             return self._collection[1]
-        from kiosk.app import load_for_show
+        loaded = None
+        if self._collection is not None and self._collection[1] is not None:
+            loaded = reload_changed(self.root, self._collection, print_)
+        if loaded is None:
+            from kiosk.app import load_for_show
 
-        loaded = load_for_show(self.root)
+            loaded = load_for_show(self.root)
         self._collection = (print_, loaded)
         return loaded
 
@@ -153,3 +157,53 @@ def draw_scene(collection: Any, settings: parts.Settings, surf: Any, shot: Shot)
         loop.draw()
     finally:
         player.close()
+
+
+def reload_changed(root: Path, before: tuple[Fingerprint, Any], now: Fingerprint) -> Any:
+    """The collection with only the explorers whose files changed read again (with the
+    loader's own per-explorer reader), or None when more than explorers changed (then the
+    whole collection is loaded again). A save of one explorer then costs one file, not all."""
+    from dataclasses import replace
+
+    from kiosk.content.explorer_file import read_explorer
+
+    old_print, collection = before
+    changed = set(old_print) ^ set(now)
+    folder = (root / "explorers").resolve()
+    slugs: set[str] = set()
+    for name, _size, _mtime in changed:
+        try:
+            rel = Path(name).resolve().relative_to(folder)
+        except ValueError:
+            return None
+        if len(rel.parts) < 2:
+            return None
+        slugs.add(rel.parts[0])
+    by_slug = {e.slug: e for e in collection.explorers}
+    if not slugs or not slugs <= set(by_slug):
+        return None  # a new or a broken explorer: the loader decides from scratch
+    problems: list[Any] = []
+    fresh = dict(by_slug)
+    for slug in slugs:
+        explorer = read_explorer(
+            folder / slug / "explorer.yaml",
+            problems,
+            collection.languages,
+            collection.default_language,
+            collection.masters,
+            {},
+        )
+        if explorer is None:
+            return None
+        fresh[slug] = explorer
+    # The attract montage holds segments of explorers: take them from the fresh ones.
+    where = {id(s): (e.slug, s.id) for e in collection.explorers for s in e.segments}
+    attract = []
+    for seg in collection.attract:
+        slug, seg_id = where.get(id(seg), (None, None))
+        match = [s for s in fresh[slug].segments if s.id == seg_id] if slug in fresh else []
+        if not match:
+            return None
+        attract.append(match[0])
+    explorers = tuple(sorted(fresh.values(), key=lambda e: e.sort_key))
+    return replace(collection, explorers=explorers, attract=tuple(attract))

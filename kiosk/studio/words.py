@@ -182,7 +182,7 @@ _WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "open": ("Открыть", "Open"),
         "gallery_order": ("Порядок в галерее", "Gallery order"),
         "errors_block": ("есть ошибки", "has errors"),
-        "unreadable": ("файл не читается", "file unreadable"),
+        "unreadable": ("не показывается в киоске", "not shown on the kiosk"),
     }
 )
 
