@@ -160,4 +160,4 @@ class Context:
         return self.admin_gate
 
     def t(self, key: str, **values: object) -> str:
-        return i18n.t(self.lang, key, **values)
+        return i18n.t(self.lang, key, default=self.collection.default_language, **values)

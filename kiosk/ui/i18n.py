@@ -2,7 +2,8 @@
 
 Content texts come from the collection; these are the few words of the interface itself
 (buttons, the idle countdown). A language the collection adds but this table lacks falls back to
-English, then Russian, so a button never shows an empty label.
+the collection's default language, then English, then Russian, so a button never shows an empty
+label.
 """
 
 from __future__ import annotations
@@ -143,9 +144,11 @@ LANGUAGE_NAMES = MappingProxyType(
 FALLBACK = ("en", "ru")
 
 
-def t(lang: str, key: str, **values: object) -> str:
-    """The interface string ``key`` in ``lang``, falling back to English, then Russian."""
-    for code in (lang, *FALLBACK):
+def t(lang: str, key: str, *, default: str | None = None, **values: object) -> str:
+    """The interface string ``key`` in ``lang``, falling back to the collection's ``default``
+    language (so a Sakha screen shows Russian buttons beside Russian text), then English, then
+    Russian."""
+    for code in (lang, *((default,) if default else ()), *FALLBACK):
         table = _STRINGS.get(code)
         if table is not None and key in table:
             return table[key].format(**values) if values else table[key]
