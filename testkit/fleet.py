@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from pathlib import Path
 
 from kiosk.analytics import schema
 from kiosk.content.validate import validate
-from kiosk.delivery.packs import make_pack
+from kiosk.delivery.packs import MANIFEST_SIG, make_pack
 from kiosk.delivery.signing import PublicKey, SecretKey
 from kiosk.delivery.source import ContentSource
 from kiosk.fleet.agent import FleetKiosk
@@ -69,6 +70,22 @@ def make_content_pack(
                 left -= n
     make_pack(src, out, validate(src), key=key, version=version)
     return out
+
+
+def tamper_signature(pack: Path) -> None:
+    """Change one character of the manifest's signature inside the pack (a bad signature)."""
+    with tarfile.open(pack) as tf:
+        sig = tf.getmember(MANIFEST_SIG)
+        reader = tf.extractfile(sig)
+        assert reader is not None
+        text = reader.read().decode()
+    lines = text.split("\n")
+    # Character 40 of the base64 line lies in the Ed25519 signature itself (not the key id).
+    line = lines[1]
+    lines[1] = line[:40] + ("B" if line[40] != "B" else "C") + line[41:]
+    with pack.open("r+b") as fh:
+        fh.seek(sig.offset_data)
+        fh.write("\n".join(lines).encode())
 
 
 def write_events(db: Path, kiosk: str, run: int, start_seq: int, n: int) -> None:

@@ -152,10 +152,14 @@ def _device_element(template: ET.Element | None, peer: Peer) -> ET.Element:
             "introducedBy": "",
         }
     )
-    for old in el.findall("address"):
+    olds = el.findall("address")
+    at = list(el).index(olds[0]) if olds else 0
+    for old in olds:
         el.remove(old)
-    for address in peer.addresses:
-        ET.SubElement(el, "address").text = address
+    for i, address in enumerate(peer.addresses):
+        new = ET.Element("address")
+        new.text = address
+        el.insert(at + i, new)
     _set_text(el, "autoAcceptFolders", "false")
     _set_text(el, "paused", "false")
     _set_text(el, "untrusted", "false")

@@ -44,14 +44,18 @@ class Export:
 
 
 def _signature(db: Path) -> list[int]:
-    """Size and modification time of the database and its write-ahead log: changes with data."""
+    """Size and modification time of the database and its write-ahead log: changes with data.
+
+    An empty log counts as none: reading a WAL database (this export) may create one.
+    """
     out: list[int] = []
     for path in (db, db.with_name(db.name + "-wal")):
         try:
             st = path.stat()
-            out += [st.st_size, st.st_mtime_ns]
         except FileNotFoundError:
             out += [0, 0]
+            continue
+        out += [st.st_size, st.st_mtime_ns if st.st_size else 0]
     return out
 
 

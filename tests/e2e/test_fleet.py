@@ -34,13 +34,20 @@ from typing import Any
 import pytest
 
 from kiosk.delivery import releases
-from kiosk.delivery.packs import MANIFEST, MANIFEST_SIG, Manifest
+from kiosk.delivery.packs import MANIFEST, Manifest
 from kiosk.delivery.signing import SecretKey
 from kiosk.fleet import health, mesh, status
 from kiosk.fleet.layout import SNAPSHOT_NAME
 from kiosk.fleet.publish import publish
 from kiosk.fleet.stats import merge_fleet
-from testkit.fleet import CURATOR, FleetLab, count_events, make_content_pack, write_events
+from testkit.fleet import (
+    CURATOR,
+    FleetLab,
+    count_events,
+    make_content_pack,
+    tamper_signature,
+    write_events,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -59,20 +66,6 @@ def fleet(tmp_path: Path) -> Iterator[tuple[FleetLab, SecretKey]]:
         yield lab, key
     finally:
         lab.close()
-
-
-def tamper_signature(pack: Path) -> None:
-    """Change one character of the manifest's signature inside the pack (a bad signature)."""
-    with tarfile.open(pack) as tf:
-        sig = tf.getmember(MANIFEST_SIG)
-        text = tf.extractfile(sig).read().decode()  # type: ignore[union-attr]
-    lines = text.split("\n")
-    # Character 40 of the base64 line lies in the Ed25519 signature itself (not the key id).
-    line = lines[1]
-    lines[1] = line[:40] + ("B" if line[40] != "B" else "C") + line[41:]
-    with pack.open("r+b") as fh:
-        fh.seek(sig.offset_data)
-        fh.write("\n".join(lines).encode())
 
 
 def releases_are_complete(root: Path) -> bool:
