@@ -8,6 +8,7 @@ A node's fleet home (``/var/lib/kiosk/fleet`` on a kiosk the installer set up)::
     stats/<kiosk>/       folder "stats-<kiosk>": send-only on that kiosk, receive-only on the
                          curator's machine; holds analytics.sqlite (a snapshot) and status.json
     state.json           this node's own memory (packs tried, published, last export)
+    metrics/             the curator's figures for Prometheus (the last pack published)
     .tmp/                files being written, renamed into a synced folder once complete
     .inbox/              a kiosk's private copy of a pack while it is being installed
 
@@ -98,6 +99,11 @@ class FleetHome:
     @property
     def inbox(self) -> Path:
         return self.root / ".inbox"
+
+    @property
+    def metrics_file(self) -> Path:
+        """The curator's figures for Prometheus (node_exporter's textfile collector)."""
+        return self.root / "metrics" / "kiosk-fleet.prom"
 
     @property
     def node_file(self) -> Path:

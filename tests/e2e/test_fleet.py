@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from kiosk.cli import main
 from kiosk.delivery import releases
 from kiosk.delivery.packs import MANIFEST, Manifest
 from kiosk.delivery.signing import SecretKey
@@ -108,7 +110,10 @@ def test_fleet_on_one_machine(fleet: tuple[FleetLab, SecretKey], tmp_path: Path)
     )
     assert fl.device_ids[late] not in [d["deviceID"] for d in cur.config()["devices"]]
     assert not cur.connections()["connections"].get(fl.device_ids[late], {}).get("connected")
-    fl.pair([late])
+    paired = CliRunner().invoke(main, [
+        "fleet", "pair", "--name", late, "--device", fl.device_ids[late],
+        "--address", fl.lab.host(late).address, "--home", str(cur_home.root)])  # fmt: skip
+    assert paired.exit_code == 0, paired.output
     fl.wait_connected(fl.names)
 
     # 2. Publish: installed and shown on every kiosk.
@@ -117,8 +122,12 @@ def test_fleet_on_one_machine(fleet: tuple[FleetLab, SecretKey], tmp_path: Path)
     fl.start_agents(export_every_s=2.0)
     v1 = make_content_pack(tmp_path / "white-road-1.wrpack", key, 1)
     start = time.monotonic()
-    p1 = publish(v1, cur_home, cur)
-    took = fl.wait_shown(p1.release_name, 60) - start
+    published = CliRunner().invoke(
+        main, ["content", "publish", str(v1), "--fleet", "--home", str(cur_home.root)]
+    )
+    assert published.exit_code == 0, published.output
+    release_1 = f"1-{Manifest.parse(_manifest_bytes(v1)).digest[:8]}"
+    took = fl.wait_shown(release_1, 60) - start
     print(f"\n{v1.stat().st_size / 1e6:.1f} MB pack installed and shown on {KIOSKS} kiosks "
           f"{took:.2f} s after publishing")  # fmt: skip
     fl.wait_for(
@@ -147,7 +156,7 @@ def test_fleet_on_one_machine(fleet: tuple[FleetLab, SecretKey], tmp_path: Path)
     others = [n for n in fl.names if n != victim]
     fl.wait_shown(p2.release_name, 120, others)
     assert p2.release_name not in fl.agents[victim].shown_at
-    assert installed(fl, victim) == p1.release_name
+    assert installed(fl, victim) == release_1
     assert not (vic_home.packs / v2.name).exists()
     fl.start_syncthing(victim)
     vic.request("PATCH", "/rest/config/options", body={"maxRecvKbps": 0})
@@ -165,16 +174,18 @@ def test_fleet_on_one_machine(fleet: tuple[FleetLab, SecretKey], tmp_path: Path)
         return all(any(f["pack"] == v3.name for f in r.get("faults", [])) for r in reports)
 
     fl.wait_for(refused_everywhere, 60, "the bad pack refused and reported by every kiosk")
-    fleet_status = status.collect(cur_home, cur)
-    for row in fleet_status.kiosks:
-        assert any(v3.name in f and "signature" in f for f in row.faults), row
+    shown = CliRunner().invoke(main, ["fleet", "status", "--json", "--home", str(cur_home.root)])
+    assert shown.exit_code == 0, shown.output
+    for row in json.loads(shown.output)["kiosks"]:
+        assert any(v3.name in f and "signature" in f for f in row["faults"]), row
     for name in fl.names:
         assert fl.agents[name].shown == p2.release_name
         assert installed(fl, name) == p2.release_name
         figures = health.figures(fl.homes[name], fl.work / name / "releases", time.time())
         assert figures["kiosk_fleet_packs_refused_total"] == 1
         assert figures["kiosk_fleet_pack_version"] == 2
-    assert "refused" in status.render_table(fleet_status)
+    table = CliRunner().invoke(main, ["fleet", "status", "--home", str(cur_home.root)]).output
+    assert all(name in table for name in fl.names) and "refused white-road-3.wrpack" in table
 
     # 5. A pack still being written on the curator's side is waited for, then installed.
     v4 = make_content_pack(tmp_path / "white-road-4.wrpack", key, 4)
