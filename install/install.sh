@@ -2,6 +2,7 @@
 # Install the White Road kiosk on Debian 12/13, Ubuntu LTS or Raspberry Pi OS, from this folder:
 #
 #   sudo install/install.sh            install, or bring an installed kiosk up to date
+#   sudo install/install.sh --fleet    also make it one of the museum's fleet (docs/fleet.md)
 #   install/install.sh --dry-run       show every step and command; change nothing (no root needed)
 #
 # What it does: system packages (cage and friends), a dedicated unprivileged user "kiosk", the
@@ -32,6 +33,10 @@ GROUPS_WANTED=(audio video render input)
 DRY_RUN=0
 WHEELS=""
 START=0
+FLEET=0
+FLEET_NAME=""
+FLEET_ADDRESS=""
+CURATOR=""
 STEP=0
 TOTAL=12
 PY=python3
@@ -39,6 +44,7 @@ PY=python3
 usage() {
     cat <<EOF
 Usage: install/install.sh [--dry-run] [--wheels DIR] [--start] [--print-settings]
+                          [--fleet [--name NAME] [--address IP] [--curator ID@IP]]
 
   --dry-run     print every step and command, change nothing (runs without root)
   --print-settings
@@ -46,6 +52,12 @@ Usage: install/install.sh [--dry-run] [--wheels DIR] [--start] [--print-settings
   --wheels DIR  install the program offline from wheel files in DIR
                 (made beforehand, on a machine of the same kind, with: pip wheel . -w DIR)
   --start       start the kiosk at the end instead of waiting for the next boot
+  --fleet       also join the museum's fleet: Syncthing on the LAN only (packs in, statistics
+                out) and node_exporter for Prometheus; see docs/fleet.md
+  --name NAME   this kiosk's name in the fleet (default: the host name)
+  --address IP  this kiosk's LAN address (default: the first one the machine has)
+  --curator ID@IP
+                pair with the curator's machine now (its device ID: kiosk fleet id, there)
   -h, --help    this help
 EOF
 }
@@ -95,6 +107,16 @@ while [ $# -gt 0 ]; do
         shift
         ;;
     --start) START=1 ;;
+    --fleet) FLEET=1 ;;
+    --name | --address | --curator)
+        [ $# -ge 2 ] || die "$1 needs a value"
+        case $1 in
+        --name) FLEET_NAME=$2 ;;
+        --address) FLEET_ADDRESS=$2 ;;
+        --curator) CURATOR=$2 ;;
+        esac
+        shift
+        ;;
     --print-settings)
         if [ -x "$VENV/bin/kiosk" ]; then
             settings_text "$VENV/bin/kiosk"
@@ -115,6 +137,15 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+
+if [ "$FLEET" -eq 0 ] && [ -n "$FLEET_NAME$FLEET_ADDRESS$CURATOR" ]; then
+    die "--name, --address and --curator go with --fleet"
+fi
+if [ "$FLEET" -eq 1 ]; then
+    TOTAL=$((TOTAL + 1))
+    # Debian's own packages: Syncthing carries the packs, node_exporter serves the health file.
+    PACKAGES+=(syncthing prometheus-node-exporter)
+fi
 
 begin "White Road kiosk installer"
 [ "$DRY_RUN" -eq 1 ] || say "White Road kiosk installer"
@@ -293,6 +324,42 @@ if [ "$START" -eq 1 ] && systemd_up; then
 fi
 run "$VENV/bin/kiosk" doctor --config "$ETC/kiosk.yaml" --no-camera ||
     say "  ! the doctor found something to fix (above); the kiosk is installed all the same"
+
+# ---------------------------------------------------------------------------------------------
+if [ "$FLEET" -eq 1 ]; then
+    step "Fleet: Syncthing on the LAN only, node_exporter for the health file"
+    FLEET_HOME=$DATA/fleet
+    FLEET_UNIT=kiosk-fleet-syncthing.service
+    [ -n "$FLEET_NAME" ] || FLEET_NAME=$(hostname -s | tr '[:upper:]' '[:lower:]')
+    [ -n "$FLEET_ADDRESS" ] || FLEET_ADDRESS=$(hostname -I 2>/dev/null | awk '{print $1}')
+    [ -n "$FLEET_ADDRESS" ] || die "no LAN address found; give one with --address IP"
+    say "  this kiosk: $FLEET_NAME at $FLEET_ADDRESS"
+    fleet_init=(fleet init --role kiosk --name "$FLEET_NAME" --listen "$FLEET_ADDRESS"
+        --home "$FLEET_HOME")
+    if [ -n "$CURATOR" ]; then
+        fleet_init+=(--curator "$CURATOR")
+    fi
+    run install -d -m 0750 -o "$KIOSK_USER" -g "$KIOSK_USER" "$FLEET_HOME"
+    # As the kiosk user, so that Syncthing (which runs as that user) owns its files.
+    run runuser -u "$KIOSK_USER" -- "$VENV/bin/kiosk" "${fleet_init[@]}"
+    put "$HERE/fleet/$FLEET_UNIT" "$UNIT_DIR/$FLEET_UNIT" 0644
+    put "$HERE/fleet/node-exporter-kiosk.conf" \
+        "$UNIT_DIR/prometheus-node-exporter.service.d/50-kiosk.conf" 0644
+    put "$SRC/docs/fleet.md" "$DOC_DIR/fleet.md" 0644
+    if systemd_up; then
+        run systemctl daemon-reload
+    fi
+    run systemctl enable "$FLEET_UNIT" prometheus-node-exporter.service
+    if systemd_up; then
+        run systemctl restart "$FLEET_UNIT" prometheus-node-exporter.service
+    fi
+    if [ "$DRY_RUN" -eq 0 ]; then
+        say "  Device ID: $("$VENV/bin/kiosk" fleet id --home "$FLEET_HOME")"
+    fi
+    say "  pair it on the curator's machine: kiosk fleet pair --name $FLEET_NAME --device ID \\"
+    say "      --address $FLEET_ADDRESS"
+    say "  (Prometheus sees the kiosk's figures once health.enabled is true in $ETC/kiosk.yaml)"
+fi
 
 say ""
 if [ "$DRY_RUN" -eq 1 ]; then

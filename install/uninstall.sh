@@ -17,8 +17,9 @@ KIOSK_USER=kiosk
 UNIT_DIR=/etc/systemd/system
 DOC_DIR=/usr/share/doc/white-road-kiosk
 STATE=$ETC/install.state
-UNITS=(kiosk.service kiosk-retry.service kiosk-retry.timer)
+UNITS=(kiosk.service kiosk-retry.service kiosk-retry.timer kiosk-fleet-syncthing.service)
 FILES=(
+    /etc/systemd/system/prometheus-node-exporter.service.d/50-kiosk.conf
     /etc/pam.d/kiosk
     /etc/systemd/logind.conf.d/50-kiosk.conf
     /etc/systemd/journald.conf.d/50-kiosk.conf

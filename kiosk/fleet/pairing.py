@@ -93,7 +93,10 @@ def init(
         raise FleetError("the curator's machine pairs with kiosks, not with a curator")
     for path in (home.root, home.tmp):
         path.mkdir(parents=True, exist_ok=True)
-    os.chmod(home.root, 0o750)
+    # On the curator's machine node_exporter (another user) reads the metrics folder.
+    os.chmod(home.root, 0o755 if role == ROLE_CURATOR else 0o750)
+    if role == ROLE_CURATOR:
+        home.metrics_file.parent.mkdir(mode=0o755, exist_ok=True)
     device_id = generate(home.syncthing, binary)
     peers = (curator,) if curator is not None else ()
     shared = tuple(p.device_id for p in peers)

@@ -1,0 +1,51 @@
+"""``install/install.sh --fleet``: its dry run (without root, changing nothing) shows the fleet's
+step; options that belong to it are refused without it. shellcheck and the plain installer are
+checked in tests/test_install.py, whose stand-ins and staged copy these tests share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests import test_install
+
+staged = test_install.staged  # the fixture: stand-in commands and a copy of the installer
+
+
+def test_fleet_dry_run_adds_its_step_and_changes_nothing(staged: Path) -> None:
+    out = test_install._run_unprivileged(
+        staged, "install.sh", "--dry-run", "--fleet", "--name", "hall-2",
+        "--address", "192.168.1.22", "--curator", "ABC@192.168.1.10",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout
+    total = len(test_install.STEPS) + 1
+    for number, title in enumerate(test_install.STEPS, 1):
+        assert f"[{number}/{total}] {title}" in text, title
+    assert f"[{total}/{total}] Fleet: Syncthing on the LAN only" in text
+    assert "syncthing prometheus-node-exporter" in text  # Debian's packages
+    for command in [
+        "install -d -m 0750 -o kiosk -g kiosk /var/lib/kiosk/fleet",
+        "runuser -u kiosk -- /opt/kiosk/venv/bin/kiosk fleet init --role kiosk --name hall-2 "
+        "--listen 192.168.1.22 --home /var/lib/kiosk/fleet --curator ABC@192.168.1.10",
+        "/etc/systemd/system/kiosk-fleet-syncthing.service",
+        "/etc/systemd/system/prometheus-node-exporter.service.d/50-kiosk.conf",
+        "systemctl enable kiosk-fleet-syncthing.service prometheus-node-exporter.service",
+        "kiosk fleet pair --name hall-2 --device ID",
+    ]:
+        assert command in text, command
+    assert text.rstrip().endswith("Dry run finished: nothing was changed.")
+    assert (staged / "calls.log").read_text() == "", "a dry run ran a command that changes things"
+
+
+def test_fleet_options_need_fleet(staged: Path) -> None:
+    out = test_install._run_unprivileged(staged, "install.sh", "--dry-run", "--name", "x")
+    assert out.returncode == 1 and "go with --fleet" in out.stderr
+    out = test_install._run_unprivileged(staged, "install.sh", "--dry-run", "--fleet", "--name")
+    assert out.returncode == 1 and "--name needs a value" in out.stderr
+
+
+def test_uninstall_removes_the_fleets_service(staged: Path) -> None:
+    out = test_install._run_unprivileged(staged, "uninstall.sh", "--dry-run")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "kiosk-fleet-syncthing.service not installed" in out.stdout
+    assert "prometheus-node-exporter.service.d/50-kiosk.conf not there" in out.stdout
