@@ -322,3 +322,21 @@ def test_the_kiosk_keeps_going_when_syncthing_is_down(
     kiosk = FleetKiosk(home, tmp_path / "releases", [key.public], client=Down())  # type: ignore[arg-type]
     assert kiosk.scan() == []
     assert json.loads((home.stats_dir("hall-2") / STATUS_NAME).read_text())["kiosk"] == "hall-2"
+
+
+def test_a_refusal_is_a_fault_while_the_pack_is_offered(
+    home: FleetHome, pack_of: Callable[[int], Path], key: SecretKey, tmp_path: Path
+) -> None:
+    st = FakeSyncthing()
+    kiosk = FleetKiosk(home, tmp_path / "releases", [key.public], client=st)  # type: ignore[arg-type]
+    bad = pack_of(2)
+    tamper_signature(bad)
+    path = arrive(home, bad, st)
+    kiosk.scan()
+    report = json.loads((home.stats_dir("hall-2") / STATUS_NAME).read_text())
+    assert [f["pack"] for f in report["faults"]] == [bad.name] and report["refused_total"] == 1
+    path.unlink()  # the curator replaced it; Syncthing deleted it here
+    del st.files[bad.name]
+    kiosk.scan()
+    report = json.loads((home.stats_dir("hall-2") / STATUS_NAME).read_text())
+    assert report["faults"] == [] and report["refused_total"] == 1

@@ -12,9 +12,10 @@
    and installed, what became of each pack (refusals are the fleet's faults), the last export.
    The curator's ``kiosk fleet status`` reads it there.
 
-It never raises: a failure is logged and the next call tries again. :meth:`FleetKiosk.wait`
-blocks until Syncthing reports a change in the ``packs`` folder (its event stream), so a loop
-can react at once instead of polling.
+It never raises: a failure is logged and the next call tries again. Call it from one thread
+(the content watcher's): it keeps its memory in the fleet home's ``state.json``.
+:meth:`FleetKiosk.wait` blocks until Syncthing reports a change in the ``packs`` folder (its
+event stream), so a loop can react at once instead of polling.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from kiosk.fleet.layout import (
     FleetHome,
     atomic_write,
 )
-from kiosk.fleet.mesh import FINAL, REFUSED, MeshInstaller, Outcome
+from kiosk.fleet.mesh import FINAL, REFUSED, MeshInstaller, Outcome, pack_names
 from kiosk.fleet.rest import SyncthingClient, SyncthingError
 from kiosk.fleet.stats import export_snapshot
 
@@ -137,10 +138,12 @@ class FleetKiosk:
         arriving = [
             {"name": a.name, "reason": a.reason} for a in self.installer.last_survey if not a.ready
         ]
+        # A refusal is a fault while the pack is still offered; the counter keeps the history.
+        present = set(pack_names(self.home.packs))
         faults = [
             {"pack": name, "message": p.get("message", ""), "at": p.get("at")}
             for name, p in sorted(packs.items())
-            if p.get("status") == REFUSED
+            if p.get("status") == REFUSED and name in present
         ]
         stats = state.get("stats", {})
         return {
