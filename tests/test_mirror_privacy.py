@@ -26,6 +26,7 @@ import pytest
 
 from kiosk.mirror import manifest
 from kiosk.mirror.camera import VideoSource
+from kiosk.mirror.cues import PerceptionModels
 from kiosk.mirror.pipeline import MirrorPipeline
 from kiosk.mirror.scene import MirrorScene
 from kiosk.mirror.stylizer import Stylizer, StylizerOptions
@@ -121,7 +122,10 @@ def test_no_file_is_created_while_the_mirror_runs(monkeypatch: pytest.MonkeyPatc
 
     handler = Keep(logging.DEBUG)
     logging.getLogger().addHandler(handler)
-    pipe = MirrorPipeline(open_source, stylizer)
+    # The whole mirror: faces tracked, landmarks, the person mask, the cue map, the stylizer.
+    perception = PerceptionModels.load(ROOT / "models" / "onnx")
+    assert perception.state == "ok"
+    pipe = MirrorPipeline(open_source, stylizer, perception)
     scene = MirrorScene(pipe, countdown_s=0.3, freeze_s=0.5)
     _seen.clear()
     _watch.set()

@@ -13,7 +13,18 @@ import logging
 import click
 
 from kiosk import __version__
-from kiosk.cli import content, content_releases, fleet, models, ops, run, settings, stats, studio
+from kiosk.cli import (
+    content,
+    content_releases,
+    fleet,
+    mirror,
+    models,
+    ops,
+    run,
+    settings,
+    stats,
+    studio,
+)
 from kiosk.cli._common import CONTEXT
 from kiosk.logs import setup_logging
 
@@ -47,6 +58,7 @@ content.content.add_command(content_releases.scan)
 content.content.add_command(fleet.publish)
 main.add_command(stats.stats)
 main.add_command(models.models_group)
+main.add_command(mirror.mirror_group)
 main.add_command(ops.doctor)
 main.add_command(ops.admin)
 main.add_command(settings.settings_cmd)

@@ -1,7 +1,9 @@
-"""``kiosk models``: build the frost model, and show which style models a kiosk has.
+"""``kiosk models``: build the mirror's models, and show which models a kiosk has.
 
-Thin commands over :mod:`kiosk.mirror.build`, :mod:`kiosk.mirror.manifest` and the stylizer.
-``build`` needs torch (the ``models`` extra); ``info`` needs only onnxruntime.
+Thin commands over :mod:`kiosk.mirror.build` (the frost model, from torch),
+:mod:`kiosk.mirror.build_perception` (MediaPipe's face and person models, converted to ONNX),
+:mod:`kiosk.mirror.manifest` and the stylizer. ``build`` needs the ``models`` extra; ``info``
+needs only onnxruntime.
 """
 
 from __future__ import annotations
@@ -32,12 +34,25 @@ def models_group() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("models/onnx"),
     show_default=True,
-    help="Folder for frost.onnx, frost.json and the backdrop.",
+    help="Folder for frost.onnx, frost.json, the backdrop and perception/.",
 )
-def build(out: Path) -> None:
-    """Export the frost model from its torch source to ONNX, with its manifest.
+@click.option(
+    "--perception/--no-perception",
+    default=True,
+    show_default=True,
+    help="Also convert MediaPipe's face and person models into OUT/perception.",
+)
+@click.option(
+    "--wheel",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The mediapipe wheel to take the models from (default: $KIOSK_MEDIAPIPE_WHEEL, else "
+    "a cached download of the pinned version).",
+)
+def build(out: Path, perception: bool, wheel: Path | None) -> None:
+    """Export the frost model from its torch source to ONNX, with its manifest, and convert
+    the perception models (face detector, face landmarks, selfie segmentation).
 
-    Needs torch and onnx (pip install torch==2.13.0 onnx); the kiosk itself runs the result with
+    Needs torch and onnx (pip install torch==2.13.0 onnx); the kiosk itself runs the results with
     onnxruntime alone.
     """
     try:
@@ -60,6 +75,20 @@ def build(out: Path) -> None:
         f"{result.background.name}; onnxruntime vs torch: max difference "
         f"{result.parity_max_abs} level(s)"
     )
+    if not perception:
+        return
+    from kiosk.mirror.build_perception import BuildError, build_perception
+
+    try:
+        built = build_perception(out, wheel=wheel)
+    except BuildError as exc:
+        fail(f"kiosk models build: perception: {exc}")
+    for item in built:
+        parity = "not checked" if item.parity_max_abs is None else f"{item.parity_max_abs:g}"
+        click.echo(
+            f"wrote {item.model} ({item.size_bytes / 1024:.0f} KiB); onnxruntime vs TFLite: "
+            f"max difference {parity}"
+        )
 
 
 @models_group.command(context_settings=CONTEXT)
@@ -110,6 +139,8 @@ def info(directory: Path | None, config: Path | None, as_json: bool) -> None:
                 "built_with": {k: item.built.get(k) for k in ("torch", "onnx", "kiosk")},
             }
         )
+    report["perception"] = _perception_report(folder)
+    ok = ok and all(m["problem"] is None for m in report["perception"])
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -124,4 +155,36 @@ def info(directory: Path | None, config: Path | None, as_json: bool) -> None:
             size = f"{m['bytes'] / 1024:.0f} KiB" if m["bytes"] else "missing"
             click.echo(f"  {m['name']}: {m['file']} ({size}, opset {m['opset']}) {state}")
             click.echo(f"    inputs: {', '.join(f'{k}={v}' for k, v in m['inputs'].items())}")
+        click.echo("  perception (faces, landmarks, person mask):")
+        for m in report["perception"]:
+            state = "OK" if m["problem"] is None else click.style(m["problem"], fg="red")
+            size = f"{m['bytes'] / 1024:.0f} KiB" if m["bytes"] else "missing"
+            click.echo(f"    {m['name']}: {m['file']} ({size}) {state}")
     raise SystemExit(0 if ok else 1)
+
+
+def _perception_report(folder: Path) -> list[dict[str, Any]]:
+    """Each perception model the mirror uses: its file, size and whether it is intact."""
+    from kiosk.mirror.cues import PERCEPTION_MODELS
+    from kiosk.mirror.manifest import file_sha256
+    from kiosk.mirror.perception import PerceptionError
+    from kiosk.mirror.perception.session import load_manifest
+
+    out: list[dict[str, Any]] = []
+    for name in PERCEPTION_MODELS:
+        entry: dict[str, Any] = {"name": name, "file": None, "bytes": None, "problem": None}
+        try:
+            m = load_manifest(folder, name)
+        except PerceptionError as exc:
+            entry["problem"] = f"{exc} (kiosk models build)"
+            out.append(entry)
+            continue
+        entry["file"] = f"perception/{m.file}"
+        if not m.model_path.is_file():
+            entry["problem"] = "model file missing (kiosk models build)"
+        else:
+            entry["bytes"] = m.model_path.stat().st_size
+            if m.sha256 and file_sha256(m.model_path) != m.sha256:
+                entry["problem"] = f"sha256 differs from {m.path.name}: damaged or replaced"
+        out.append(entry)
+    return out

@@ -10,13 +10,17 @@ What the graph does, in the order a viewer notices it:
 
 * an icy colour grade of the visitor (desaturated, cold shadows, pale skin) at full resolution;
 * the background, where the person mask says so, replaced by the Arctic backdrop;
-* rime on brows, lashes, hair and beard where the face cues point: the dark strands there are
-  whitened and hoarfrost needles glitter on them, growing in over the first seconds;
-* a fur ruff round the face, sampled in the face's own polar coordinates so it follows the head;
-* a breath cloud at the mouth that comes and goes, frost ferns creeping in from the frame's edges
+* rime on brows, lashes, moustache, beard, hairline and hair where the landmark cues point
+  (:mod:`kiosk.mirror.cuemap`): the dark strands there are whitened and hoarfrost needles
+  glitter on them (more on dark hairs than on bare skin), growing in over the first seconds;
+* a cold flush on nose and cheeks;
+* a fur hood round each face, sampled in the face's own coordinates (angle round it, radius in
+  face-oval units) so it turns and tilts with the head, deeper at the sides and falling over the
+  shoulders, and never over the face oval (the face mesh is its occluder);
+* breath vapour in front of an open mouth, frost ferns creeping in from the frame's edges
   like a frozen window, a cold vignette, and snow in three layers driven by a gusting wind.
 
-The smooth layers (ruff, breath, light, vignette) are computed at a quarter of the frame's size,
+The smooth layers (hood, breath, light, vignette) are computed at a quarter of the frame's size,
 the fine ones (rime needles, frost ferns, snow) at half, and everything is folded into four planes
 brought up with one bilinear resize: ``out = graded * k + add``. The full-size work is one 3x3
 colour matrix and a multiply-add per pixel; measured on one CPU core, a single full-size op costs
@@ -24,7 +28,8 @@ about as much as a dozen half-size ones, so there are few of them on purpose. Sn
 scroll their textures with row gathers rather than a grid sample (several times cheaper).
 
 Inputs (see :data:`INPUTS`): ``frame`` uint8 HxWx3 RGB; ``mask`` float32 h x w in 0..1, any size;
-``cues`` float32 6 x h x w (the channels of :data:`kiosk.mirror.cuemap.CUE_CHANNELS`), any size;
+``cues`` float32 6 x h x w (the channels of :data:`kiosk.mirror.cuemap.CUE_CHANNELS`), any size
+(half the frame's by default: the rime is read at that detail);
 ``time`` float32 [1] seconds since the mirror started; ``background`` float32 3 x H/2 x W/2 RGB
 0..255 (half the frame's size, rounded down: the backdrop is far away and soft, and sharing the
 half-size planes saves a full-size pass). Output ``image`` uint8 HxWx3 RGB.
@@ -123,7 +128,9 @@ class FrostParams:
     contrast: float = 1.12
     ice: tuple[float, float, float] = (228.0, 240.0, 252.0)
     frost_reach: tuple[float, float, float] = (0.08, 0.22, 2.6)  # start, growth, time constant s
-    hood_radii: tuple[float, float] = (0.9, 1.6)  # ruff from/to, in face-ellipse radii
+    # hood: inner edge, depth at the top and at the sides (face-oval radii), extra below the chin
+    hood: tuple[float, float, float, float] = (1.0, 0.45, 0.6, 0.3)
+    flush: tuple[float, float, float] = (22.0, -6.0, -4.0)  # the cold on nose and cheeks
     fur_dark: tuple[float, float, float] = (84.0, 76.0, 74.0)
     fur_light: tuple[float, float, float] = (236.0, 236.0, 240.0)
     snow_layers: tuple[tuple[float, float, float, float], ...] = field(
@@ -219,22 +226,29 @@ def build_module(params: FrostParams | None = None) -> Any:
             def resize(a: Any, size: Any, corners: bool = False) -> Any:
                 return F.interpolate(a, size=size, mode="bilinear", align_corners=corners)
 
-            # ---- quarter size: the smooth layers (ruff, breath, light, vignette) ----
-            c = resize(cues.unsqueeze(0), lo)
-            rime_w, face_w = c[:, 0:1], c[:, 1:2]
+            # ---- quarter size: the smooth layers (hood, breath, light, vignette) ----
+            cues = cues.unsqueeze(0)
+            c = resize(cues, lo)
+            face_w = c[:, 1:2]
             hood_r, hood_a = c[:, 2:3], c[:, 3:4]
-            breath_w, cheeks = c[:, 4:5], c[:, 5:6]
+            breath_w, flush = c[:, 4:5], c[:, 5:6]
             m = resize(mask.unsqueeze(0).unsqueeze(0), lo).clamp(0, 1)
             ramp = resize(self.ramp, lo, corners=True)
             u, v = ramp[:, 0:1], ramp[:, 1:2]  # 0..1 left to right, top to bottom
 
-            premult = face_w * const([4.0, 10.0, 20.0]) + cheeks * const([18.0, -6.0, -4.0])
+            premult = face_w * const([4.0, 10.0, 20.0]) + flush * const(p.flush)
             alpha = torch.zeros_like(face_w)
 
-            # The fur ruff, in the face's polar coordinates (angle across, radius outward).
-            r0, r1 = p.hood_radii
-            span = (r1 - r0) * (1.0 - 0.4 * hood_a * hood_a)  # thinner under the chin
-            gy = (hood_r - r0) * 2.0 / span - 1.0
+            # The fur hood, in the face's own coordinates (angle round it, radius in face-oval
+            # units): from the oval outward, leaving the hair at the forehead free, deeper at
+            # the sides, and falling over the shoulders below the chin.
+            r0, depth_top, depth_side, drape = p.hood
+            side = hood_a.abs()
+            top = (1.0 - side * 2.2).clamp(0, 1)
+            inner = r0 + 0.16 * top
+            span = depth_top + (depth_side - depth_top) * (1.0 - top)
+            span = span + drape * ((side - 0.6) * 2.5).clamp(0, 1)
+            gy = (hood_r - inner) * 2.0 / span - 1.0
             fur = F.grid_sample(
                 self.tex_fur.to(torch.float32) * (1.0 / 255.0),
                 torch.cat([hood_a, gy], dim=1).permute(0, 2, 3, 1),
@@ -242,20 +256,21 @@ def build_module(params: FrostParams | None = None) -> Any:
                 padding_mode="zeros",
                 align_corners=False,
             )
-            fur_a = (fur * 1.9).clamp(0, 1)
+            # The face mesh is the occluder: the hood never covers the face oval.
+            fur_a = (fur * 1.9).clamp(0, 1) * (1.0 - face_w).clamp(0, 1)
             depth = ((gy + 1.0) * 0.5).clamp(0, 1)
             tone = (fur * 0.75 + depth * 0.2 + 0.15).clamp(0, 1)
             fur_col = self.fur_dark + (self.fur_light - self.fur_dark) * tone
             premult, alpha = self.over(premult, alpha, fur_col, fur_a)
 
-            # Breath: a cloud that comes and goes at the mouth, drifting up and sideways.
+            # Breath: vapour in front of an open mouth, drifting up and sideways.
             noise = self.scroll(
                 self.tex_noise.to(torch.float32).t() * (1.0 / 255.0),
                 v[0, 0, :, 0] * 2.0 - t.reshape(1) * 0.12,
                 u[0, 0, 0, :] * 2.0 + t.reshape(1) * 0.05,
             )
-            puff = torch.sin(t * (2 * math.pi / p.breath_period)).clamp(0, 1) ** 2
-            breath = (breath_w * (0.4 + 0.9 * noise) * puff * 0.75).clamp(0, 0.8)
+            swirl = 0.85 + 0.15 * torch.sin(t * (2 * math.pi / p.breath_period))
+            breath = (breath_w * (0.4 + 0.9 * noise) * swirl * 0.8).clamp(0, 0.8)
             premult, alpha = self.over(premult, alpha, const([232.0, 240.0, 250.0]), breath)
 
             # A cold vignette.
@@ -263,8 +278,9 @@ def build_module(params: FrostParams | None = None) -> Any:
             ring = ((du * du + dv * dv) * 2.2).clamp(0, 1)
             premult, alpha = self.over(premult, alpha, const([6.0, 18.0, 42.0]), ring * p.vignette)
 
-            up = resize(torch.cat([premult, alpha, rime_w, m], dim=1), mid)
-            premult, alpha, rime_w, m = up[:, 0:3], up[:, 3:4], up[:, 4:5], up[:, 5:6]
+            up = resize(torch.cat([premult, alpha, m], dim=1), mid)
+            premult, alpha, m = up[:, 0:3], up[:, 3:4], up[:, 4:5]
+            rime_w = resize(cues[:, 0:1], mid)  # the rime's contours come at the map's detail
 
             # ---- half size: the fine layers (rime, frost ferns, snow) ----
             grow = 1 - torch.exp(-t * 0.45)
@@ -273,7 +289,10 @@ def build_module(params: FrostParams | None = None) -> Any:
             lift = (rime * (0.15 + 0.85 * dark) * 1.1).clamp(0, 0.9)
             detail = resize(self.tex_detail.to(torch.float32) * (1.0 / 255.0), mid)
             crystals, reach, needles = detail[:, 0:1], detail[:, 1:2], detail[:, 2:3]
-            sparkle = ((rime * 1.6 - 0.1).clamp(0, 1) * needles * 1.6).clamp(0, 1)
+            # Hoarfrost grows on hairs: needles glitter most on dark strands, little on bare skin.
+            sparkle = ((rime * 1.6 - 0.1).clamp(0, 1) * (0.3 + 0.7 * dark) * needles * 1.8).clamp(
+                0, 1
+            )
             premult, alpha = self.over(premult, alpha, self.ice, sparkle * 0.85)
 
             # Frost ferns creeping in from the edges like a frozen window.

@@ -1,10 +1,14 @@
-"""The mirror's worker: camera -> cues -> stylizer -> the newest finished frame.
+"""The mirror's worker: camera -> faces, mask and cues -> stylizer -> the newest finished frame.
 
 One thread does the work; the screen's thread only reads :meth:`MirrorPipeline.latest_frame`
 (a latest-value slot: the frame is already stylized and scaled to the view, ready to blit) and
 :meth:`MirrorPipeline.status`. The camera is opened when the mirror starts and closed when it
 stops, so it is on only while the mirror is on screen. A camera that cannot be opened, or is lost
 mid-use, is tried again every couple of seconds; the mirror comes back by itself when it does.
+
+The perception models (:class:`~kiosk.mirror.cues.PerceptionModels`) are loaded once, outside;
+without them (missing or broken files) the worker hands the stylizer no cues and the mirror shows
+its plain frost grade, and :meth:`MirrorPipeline.status` says which model is missing.
 
 An error in the cues or the model is stored and re-raised on the screen's thread by
 :meth:`MirrorPipeline.check`; a camera problem only changes the status.
@@ -23,8 +27,7 @@ import cv2
 import numpy as np
 
 from kiosk.mirror.camera import FrameSource
-from kiosk.mirror.cues import CueOptions, CueTracker
-from kiosk.mirror.faces import FaceDetector
+from kiosk.mirror.cues import CueOptions, CueTracker, PerceptionModels
 from kiosk.mirror.imaging import cover
 from kiosk.mirror.stylizer import Stylizer
 
@@ -57,6 +60,8 @@ class MirrorStatus:
     stylize_ms: float
     cues_ms: float
     error: str | None = None
+    perception: str = "ok"
+    problems: tuple[str, ...] = ()
 
 
 class MirrorPipeline:
@@ -66,17 +71,18 @@ class MirrorPipeline:
         self,
         open_source: Callable[[], FrameSource],
         stylizer: Stylizer,
+        perception: PerceptionModels | None = None,
         cue_options: CueOptions | None = None,
         retry_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
-        async_cues: bool = True,
     ) -> None:
         self.open_source = open_source
-        self._face_detector: FaceDetector | None = None
         self.stylizer = stylizer
+        self.perception = perception or PerceptionModels(
+            problems={"perception": "no perception models were loaded"}
+        )
         self.cue_options = cue_options or CueOptions()
         self.retry_s = retry_s
-        self.async_cues = async_cues
         self.clock = clock
         self._lock = threading.Lock()
         self._latest: MirrorFrame | None = None
@@ -91,11 +97,9 @@ class MirrorPipeline:
         self._cues_ms: deque[float] = deque(maxlen=30)
 
     # ---- the screen's side ----
-    def _detector(self) -> FaceDetector:
-        """One set of cascades for the pipeline's life, shared by its successive sessions."""
-        if self._face_detector is None:
-            self._face_detector = FaceDetector((self.cue_options or CueOptions()).detect_width)
-        return self._face_detector
+    def describe(self) -> dict[str, object]:
+        """The style model and the perception models, for the admin screen and the health file."""
+        return {**self.stylizer.describe(), "perception": self.perception.describe()}
 
     def start(self) -> None:
         """Open the camera and start stylizing (no-op when already running)."""
@@ -146,6 +150,8 @@ class MirrorPipeline:
                 stylize_ms=round(float(np.median(self._stylize_ms)), 2) if self._stylize_ms else 0,
                 cues_ms=round(float(np.median(self._cues_ms)), 2) if self._cues_ms else 0.0,
                 error=str(self._error) if self._error else None,
+                perception=self.perception.state,
+                problems=tuple(f"{k}: {v}" for k, v in self.perception.problems.items()),
             )
 
     def check(self) -> None:
@@ -169,9 +175,7 @@ class MirrorPipeline:
     def _run(self) -> None:
         source: FrameSource | None = None
         ever_opened = False
-        tracker = CueTracker(
-            self.cue_options, asynchronous=self.async_cues, detector=self._detector()
-        )
+        tracker = CueTracker(self.perception, self.cue_options)
         started, last = self.clock(), 0
         try:
             while not self._stop.is_set():
@@ -184,10 +188,7 @@ class MirrorPipeline:
                         self._stop.wait(self.retry_s)
                         continue
                     ever_opened = True
-                    tracker.close()
-                    tracker = CueTracker(
-                        self.cue_options, asynchronous=self.async_cues, detector=self._detector()
-                    )
+                    tracker.reset()  # a new session: nobody is remembered from the last one
                     started = self.clock()
                     last = 0
                     self._set("running", camera_on=True)  # any open source counts as "camera on"
@@ -216,7 +217,7 @@ class MirrorPipeline:
 
     def _process(self, data: np.ndarray, index: int, tracker: CueTracker, t: float) -> None:
         t0 = time.perf_counter()
-        cues = tracker.update(data)
+        cues = tracker.update(data, t)
         t1 = time.perf_counter()
         image = self.stylizer.run(data, cues.mask, cues.cue_map, t)
         t2 = time.perf_counter()
@@ -224,7 +225,8 @@ class MirrorPipeline:
             view = self._view_size
         if view is not None and view != (image.shape[1], image.shape[0]):
             image = cover(image, *view, enlarge=cv2.INTER_LINEAR)
-        frame = MirrorFrame(image, (image.shape[1], image.shape[0]), t, index, len(cues.faces))
+        faces = sum(f.strength > 0.5 for f in cues.faces)
+        frame = MirrorFrame(image, (image.shape[1], image.shape[0]), t, index, faces)
         with self._lock:
             if self._stop.is_set():
                 return

@@ -13,10 +13,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from kiosk.mirror import manifest
 from kiosk.mirror.camera import camera_present, source_factory
+from kiosk.mirror.cues import CueOptions, PerceptionModels
+from kiosk.mirror.perception import PerceptionOptions
 from kiosk.mirror.pipeline import MirrorPipeline
 from kiosk.mirror.scene import MirrorPort, MirrorScene
 from kiosk.mirror.stylizer import Stylizer, StylizerError, StylizerOptions
@@ -68,8 +69,11 @@ def create_mirror(settings: Settings, warm_up: bool = True) -> MirrorPipeline:
         stylizer = Stylizer(found, options)
     except StylizerError as exc:
         raise MirrorUnavailable(str(exc)) from None
+    # Missing or broken perception models leave the mirror its plain frost grade (and say so).
+    cue_options = CueOptions(perception=PerceptionOptions(provider=cam.provider))
+    perception = PerceptionModels.load(settings.path("models"), cue_options)
     source = source_factory(_device(settings), cam.width, cam.height, cam.flip)
-    return MirrorPipeline(source, stylizer)
+    return MirrorPipeline(source, stylizer, perception, cue_options)
 
 
 def create_scene(settings: Settings, mirror: MirrorPort) -> MirrorScene:

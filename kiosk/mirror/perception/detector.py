@@ -200,6 +200,25 @@ class FaceDetector:
             for box, kp, score in weighted_nms(boxes, kps, scores, o.nms_threshold)
         ]
 
+    def detect_in(
+        self, frame: np.ndarray, pass_index: int, region: tuple[int, int, int, int]
+    ) -> list[FaceDetection]:
+        """The faces one model finds in one region (x, y, w, h) of the frame, best first: one
+        model call, for a tracker that looks at a bit of the frame each time."""
+        p = self.passes[pass_index]
+        o = self.options
+        min_score = o.min_score if o.min_score is not None else p.spec.min_score
+        boxes, kps, scores = p.candidates(frame, region, min_score)
+        return [
+            FaceDetection(
+                box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
+                keypoints=kp.astype(np.float32),
+                score=score,
+                rotation=roll(kp[0], kp[1]),
+            )
+            for box, kp, score in weighted_nms(boxes, kps, scores, o.nms_threshold)
+        ]
+
     def detect(self, frame: np.ndarray) -> list[FaceDetection]:
         """Every face in an RGB uint8 frame, best first."""
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:

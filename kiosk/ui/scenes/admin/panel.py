@@ -223,6 +223,8 @@ def mirror_text(ctx: Context, diag: Diagnostics | None) -> str:
         parts.append(st.state)
         if st.error:
             parts.append(st.error)
+        if st.problems:  # a perception model missing or broken: the plain frost grade
+            parts.append(f"{st.perception}: " + "; ".join(st.problems))
     except Exception as exc:  # a pipeline that fails to answer is itself the news
         parts.append(f"{type(exc).__name__}: {exc}")
     if diag is not None and diag.model:
