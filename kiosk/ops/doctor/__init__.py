@@ -9,7 +9,8 @@ frame: the camera check reads one frame's size and lets the frame go.
 Run as root (``sudo kiosk doctor``), permissions are judged for the kiosk's own user, since that
 is who must write the database and the state files.
 
-The checks live by area: :mod:`.devices` (screen, sound, camera, model runtime), :mod:`.storage`
+The checks live by area: :mod:`.devices` (screen, sound, camera, model runtime), :mod:`.models`
+(the mirror's perception models), :mod:`.storage`
 (fonts, content, disk, database, health file) and :mod:`.operation` (schedule, admin PIN,
 service); :mod:`.report` holds what they look at and what they say.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.ops.doctor.devices import check_audio, check_camera, check_display, check_inference
+from kiosk.ops.doctor.models import check_perception
 from kiosk.ops.doctor.operation import check_admin, check_schedule, check_service
 from kiosk.ops.doctor.report import Check, Context, Report, format_report
 from kiosk.ops.doctor.storage import (
@@ -36,6 +38,7 @@ CHECKS: tuple[Callable[[Context], Check], ...] = (
     check_audio,
     check_camera,
     check_inference,
+    check_perception,
     check_fonts,
     check_content,
     check_disk,
