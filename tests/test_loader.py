@@ -26,8 +26,8 @@ def test_valid_collection_loads(make_collection: Callable[..., Path]) -> None:
     alpha = c.explorer("alpha")
     assert alpha.name.get("en") == "Semyon Dezhnev"
     assert alpha.born == LifeDate(1605, approximate=True)
-    assert alpha.years("ru") == "ок. 1605 – 1673"
-    assert alpha.years("en") == "c. 1605 – 1673"
+    assert c.years(alpha, "ru") == "ок. 1605 – 1673"
+    assert c.years(alpha, "en") == "c. 1605 – 1673"
     clip, cut = alpha.segments
     assert clip.end is None and clip.path.name == "clip.mp4"
     assert (cut.start, cut.end, cut.master) == (0.5, 1.5, "song")

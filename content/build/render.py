@@ -39,6 +39,7 @@ from encode import FPS, HEIGHT, WIDTH, Mp4Writer  # noqa: E402
 
 from kiosk.content import geo  # noqa: E402
 from kiosk.content.model import LifeDate  # noqa: E402
+from kiosk.content.words import BUILTIN  # noqa: E402
 
 SIZE = (WIDTH, HEIGHT)
 VOYAGE_SECONDS = 20.0
@@ -100,8 +101,9 @@ class Person:
     seed: int = field(default=0)
 
     def years(self, lang: str) -> str:
-        died = self.died.display(lang) if self.died else "?"
-        return f"{self.born.display(lang)} – {died}"
+        circa = BUILTIN[lang]["circa"]
+        died = self.died.display(circa=circa) if self.died else "?"
+        return f"{self.born.display(circa=circa)} – {died}"
 
     @property
     def initials(self) -> str:
@@ -215,7 +217,7 @@ def km_text(km: float, lang: str) -> str:
 
 
 def date_text(d: LifeDate | None, lang: str) -> str:
-    return d.display(lang) if d else ""
+    return d.display(circa=BUILTIN[lang]["circa"]) if d else ""
 
 
 # --- scenes --------------------------------------------------------------------------------

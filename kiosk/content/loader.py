@@ -7,8 +7,9 @@ the others. Problems of severity ``error`` make the explorer (or the collection)
 ``warning`` ones are shown but the content is served.
 
 This module assembles the collection (``collection.yaml``: languages, theme, master videos, the
-attract montage) and walks ``explorers/``; :mod:`kiosk.content.explorer_file` reads each
-explorer, and :mod:`kiosk.content.reader` turns YAML values into typed ones.
+attract montage, the kiosk's own words) and walks ``explorers/``;
+:mod:`kiosk.content.explorer_file` reads each explorer, and :mod:`kiosk.content.reader` turns YAML
+values into typed ones.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk import yamlsrc
+from kiosk.content import words as kiosk_words
 from kiosk.content.explorer_file import read_explorer
 from kiosk.content.model import LANG_RE, Collection, Explorer, Segment, Text, Theme
-from kiosk.content.reader import Invalid, Reader, guard
+from kiosk.content.reader import Invalid, Reader, closest, guard
 from kiosk.yamlsrc import HasProblems, LList, LMap, Problem
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -34,6 +36,7 @@ COLLECTION_KEYS = {
     "theme",
     "masters",
     "attract",
+    "words",
 }
 THEME_KEYS = {"background", "surface", "text", "accent"}
 
@@ -77,6 +80,7 @@ class Loader:
         subtitle = guard(lambda: r.text(data, "subtitle", "collection", required=False))
         invitation = guard(lambda: r.text(data, "invitation", "collection", required=False))
         theme = self._theme(r, data)
+        own_words = self._words(r, data)
         masters = self._masters(r, data)
         explorers = self._explorers(languages, default_language, masters)
         attract = self._attract(r, data, explorers)
@@ -95,6 +99,7 @@ class Loader:
             masters={k: v for k, v in masters.items() if v is not None},
             attract=tuple(attract),
             explorers=tuple(sorted(explorers, key=lambda e: e.sort_key)),
+            words=own_words,
         )
         return LoadResult(collection, self.problems)
 
@@ -142,6 +147,74 @@ class Loader:
             else:
                 r.error(raw.line_of(key), f"collection.theme.{key}: expected a colour like #0b1622")
         return Theme(**values)
+
+    def _words(self, r: Reader, data: LMap) -> dict[str, dict[str, str]]:
+        """The kiosk's own words the collection carries (``words: {sah: {back: …}}``), checked
+        against the kiosk's keys and placeholders; then a warning for each language whose words
+        are missing from both the collection and the built-in table (they fall back)."""
+        found: dict[str, dict[str, str]] = {}
+        raw: LMap | None = None
+        if data.get("words") is not None:
+            raw = guard(r.mapping, data["words"], data.line_of("words"), "collection.words")
+        for lang, table in (raw or {}).items():
+            line = raw.line_of(lang) if raw is not None else 0
+            if lang not in r.languages:
+                r.warn(line, f"collection.words: language '{lang}' is not listed in languages")
+            table = guard(r.mapping, table, line, f"collection.words.{lang}")
+            if table is not None:
+                found[str(lang)] = self._word_table(r, str(lang), table)
+        for lang in r.languages:
+            gaps = kiosk_words.missing(lang, found)
+            if gaps:
+                line = raw.line_of(lang) if raw is not None and lang in raw else 0
+                self._warn_gaps(r, line or data.line_of("languages"), lang, gaps, found)
+        return found
+
+    def _word_table(self, r: Reader, lang: str, table: LMap) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in table.items():
+            line, what = table.line_of(key), f"collection.words.{lang}.{key}"
+            if key not in kiosk_words.BUILTIN[kiosk_words.LAST_RESORT]:
+                hint = closest(str(key), set(kiosk_words.KEYS))
+                near = f" (did you mean '{hint}'?)" if hint else ""
+                r.warn(line, f"collection.words.{lang}: the kiosk has no word '{key}'{near}")
+                continue
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue  # an empty word falls back, as if it were not written
+            if not isinstance(value, str):
+                r.error(line, f"{what}: expected text")
+                continue
+            wanted = kiosk_words.placeholders(kiosk_words.BUILTIN[kiosk_words.LAST_RESORT][key])
+            shown = ", ".join("{" + n + "}" for n in sorted(wanted)) or "none"
+            try:
+                given = kiosk_words.placeholders(value)
+            except ValueError:
+                r.error(line, f"{what}: braces {{ }} only around a value (here: {shown})")
+                continue
+            if given - wanted:
+                unknown = min(given - wanted)
+                r.error(line, f"{what}: {{{unknown}}} is unknown here (values: {shown})")
+                continue
+            if wanted - given:
+                r.warn(line, f"{what}: does not show {{{min(wanted - given)}}}")
+            out[str(key)] = value.strip()
+        return out
+
+    @staticmethod
+    def _warn_gaps(
+        r: Reader, line: int, lang: str, gaps: list[str], found: dict[str, dict[str, str]]
+    ) -> None:
+        sources = {
+            kiosk_words.source(lang, k, default=r.default_language, words=found) for k in gaps
+        }
+        langs = sorted({s[0] for s in sources if s is not None})
+        named = ", ".join(gaps[:5]) + (", …" if len(gaps) > 5 else "")
+        r.warn(
+            line,
+            f"collection: {len(gaps)} of the kiosk's {len(kiosk_words.KEYS)} own words have no "
+            f"'{lang}' text ({named}); shown in '{', '.join(langs)}' instead "
+            f"(write them under words: {lang}:)",
+        )
 
     def _masters(self, r: Reader, data: LMap) -> dict[str, Path | None]:
         """Master videos by name; None for one that is declared but cannot be found."""

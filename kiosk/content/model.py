@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from kiosk.content.words import CIRCA, Words, lookup
+
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 """Explorer slugs and segment ids: lower-case latin letters, digits and '-', at most 64."""
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 """Language codes (``ru``, ``en``, ``sah``, ``en-GB``)."""
-
-_APPROX_WORDS = {
-    "ru": "ок.",
-    "en": "c.",
-}
 
 
 @dataclass(frozen=True)
@@ -86,9 +83,11 @@ class LifeDate:
             raise ValueError(f"date {raw!r} has day {day}, expected 1-31")
         return cls(int(m["year"]), month, day, bool(m["approx"]))
 
-    def display(self, lang: str) -> str:
+    def display(self, *, circa: str) -> str:
+        """The date as a visitor reads it; ``circa`` is the word before an approximate year in
+        the visitor's language (the kiosk's word ``circa``: "c.", "ок.")."""
         if self.approximate:
-            return f"{_APPROX_WORDS.get(lang, 'c.')} {self.year}"
+            return f"{circa} {self.year}"
         if self.month and self.day:
             return f"{self.day:02d}.{self.month:02d}.{self.year}"
         return str(self.year)
@@ -159,9 +158,10 @@ class Explorer:
     folder: Path
     order: int | None = None
 
-    def years(self, lang: str) -> str:
-        died = self.died.display(lang) if self.died else "?"
-        return f"{self.born.display(lang)} – {died}"
+    def years(self, *, circa: str) -> str:
+        """Born – died; ``circa`` as for :meth:`LifeDate.display`."""
+        died = self.died.display(circa=circa) if self.died else "?"
+        return f"{self.born.display(circa=circa)} – {died}"
 
     @property
     def sort_key(self) -> tuple[int, tuple[int, int, int], str]:
@@ -190,9 +190,22 @@ class Collection:
     masters: Mapping[str, Path]
     attract: tuple[Segment, ...]
     explorers: tuple[Explorer, ...]
+    words: Words = field(default_factory=dict)
+    """The kiosk's own words as the curator wrote them, by language then key (``words:``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "masters", MappingProxyType(dict(self.masters)))
+        frozen = {lang: MappingProxyType(dict(t)) for lang, t in self.words.items()}
+        object.__setattr__(self, "words", MappingProxyType(frozen))
+
+    def word(self, lang: str, key: str, **values: object) -> str:
+        """The kiosk's word ``key`` in ``lang``: this collection's own, else the built-in one,
+        else along the default language (:func:`kiosk.content.words.lookup`)."""
+        return lookup(lang, key, default=self.default_language, words=self.words, **values)
+
+    def years(self, explorer: Explorer, lang: str) -> str:
+        """``explorer``'s life dates as a visitor reading ``lang`` sees them."""
+        return explorer.years(circa=self.word(lang, CIRCA))
 
     def explorer(self, slug: str) -> Explorer:
         for e in self.explorers:

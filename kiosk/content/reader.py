@@ -53,7 +53,7 @@ class Reader:
     def unknown_keys(self, data: LMap, allowed: set[str], what: str) -> None:
         for key in data:
             if key not in allowed:
-                near = _closest(key, allowed)
+                near = closest(key, allowed)
                 hint = f" (did you mean '{near}'?)" if near else ""
                 self.error(data.line_of(key), f"{what}: unknown key '{key}'{hint}")
 
@@ -167,7 +167,8 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _closest(word: str, options: set[str]) -> str | None:
+def closest(word: str, options: set[str]) -> str | None:
+    """The option ``word`` was most likely meant to be (a typing mistake), or None."""
     import difflib
 
     matches = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.7)

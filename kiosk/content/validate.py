@@ -3,12 +3,13 @@
 Everything wrong is collected, never just the first thing:
 
 - the loader's problems (YAML, types, keys, missing files, duplicate slugs, bad ranges, missing
-  translations);
+  translations, and the kiosk's own words a language lacks: they fall back);
 - media, through a probe function passed in (so this module stays free of PyAV): the file opens,
   has pictures, can be read to its end, the segment's range lies inside it, a sensible size;
 - captions: they parse, stay inside their segment, do not overlap, and can be read (lines,
   characters a line, characters a second, time on screen: the thresholds in the settings);
-- glyphs: every string of every language can be drawn by the bundled fonts (fontTools);
+- glyphs: every string of every language, the kiosk's own words the collection carries included,
+  can be drawn by the bundled fonts (fontTools);
 - whatever else the caller adds through ``extra`` (the command adds text fit and images, which
   need pygame).
 """
@@ -243,6 +244,14 @@ def check_glyphs(collection: Collection, fonts: Sequence[Path]) -> Iterable[Prob
                     cpath,
                     find_line(cpath, f"{key}:"),
                     f"{key} ({lang}): the fonts cannot draw {glyphs.describe(bad)}",
+                )
+    for lang, table in collection.words.items():
+        for key, value in table.items():
+            if bad := glyphs.missing(value, covered):
+                yield Problem(
+                    cpath,
+                    find_line(cpath, value[:30]) or find_line(cpath, "words:"),
+                    f"words.{lang}.{key}: the fonts cannot draw {glyphs.describe(bad)}",
                 )
     for explorer in collection.explorers:
         ypath = explorer.folder / "explorer.yaml"

@@ -70,16 +70,17 @@ class Catalog:
         return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
     def cards(self, lang: str, errors: Mapping[str, int]) -> list[Card]:
-        result = self.load()
-        loaded = {e.slug: e for e in result.collection.explorers} if result.collection else {}
+        c = self.load().collection
+        loaded = {e.slug: e for e in c.explorers} if c is not None else {}
         cards = []
         for slug in self.slugs():
             e = loaded.get(slug)
-            if e is None:
+            if e is None or c is None:
                 cards.append(Card(slug, slug, "", None, errors.get(slug, 0), True))
             else:
+                years = c.years(e, lang)
                 cards.append(
-                    Card(slug, e.name.get(lang), e.years(lang), e.order, errors.get(slug, 0), False)
+                    Card(slug, e.name.get(lang), years, e.order, errors.get(slug, 0), False)
                 )
         big = 1 << 30
         cards.sort(key=lambda c: (c.order if c.order is not None else big, c.broken, c.slug))

@@ -159,5 +159,8 @@ class Context:
             self.admin_gate = AdminGate.from_settings(self.settings)
         return self.admin_gate
 
-    def t(self, key: str, **values: object) -> str:
-        return i18n.t(self.lang, key, default=self.collection.default_language, **values)
+    def t(self, key: str, *, lang: str | None = None, **values: object) -> str:
+        """The kiosk's word ``key`` in the visitor's language (or ``lang``): the collection's
+        own words first, then the built-in ones, along the collection's default language."""
+        c = self.collection
+        return i18n.t(lang or self.lang, key, default=c.default_language, words=c.words, **values)

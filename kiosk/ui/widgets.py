@@ -220,8 +220,11 @@ class RouteMap:
         pal: Palette,
         lang: str,
         backgrounds: dict[tuple[str, tuple[int, int]], pygame.Surface] | None = None,
+        *,
+        circa: str,
     ) -> None:
         self.explorer = explorer
+        self.circa = circa  # the word before an approximate year, in ``lang``
         # Shared between maps of the same explorer and size: a language switch redraws none.
         self.backgrounds = backgrounds if backgrounds is not None else {}
         self.size = size
@@ -306,7 +309,7 @@ class RouteMap:
             x, y = self.fit.point(p.lat, p.lon)
             name = p.label.get(self.lang)
             if p.date is not None:
-                name = f"{name} · {p.date.display(self.lang)}"
+                name = f"{name} · {p.date.display(circa=self.circa)}"
             label = cache.render(name, "sans-bold", px, self.pal.text)
             box = label.get_rect()
             box.midbottom = (round(x + ox), round(y + oy) - 12)

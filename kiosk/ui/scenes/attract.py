@@ -6,7 +6,6 @@ import math
 
 import pygame
 
-from kiosk.ui import i18n
 from kiosk.ui.context import Context, Transition
 from kiosk.ui.input import Gesture
 from kiosk.ui.scenes.base import Scene
@@ -83,7 +82,7 @@ class AttractScene(Scene):
         y += int(lay.px_head * 1.8)
         # The invitation in every language, one under another: nobody has to find a switch.
         for lang in ctx.languages:
-            words = c.invitation.get(lang) if c.invitation.has(lang) else i18n.t(lang, "touch")
+            words = c.invitation.get(lang) if c.invitation.has(lang) else ctx.t("touch", lang=lang)
             self.text(
                 surf,
                 words,

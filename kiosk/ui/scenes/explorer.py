@@ -85,7 +85,7 @@ class ExplorerScene(Scene):
         text = self.explorer.summary.get(ctx.lang) + "\n\n" + self.explorer.body.get(ctx.lang)
         if self.tab == "facts":
             text = "\n\n".join(
-                f"{fact.date.display(ctx.lang)} — {fact.text.get(ctx.lang)}"
+                f"{fact.date.display(circa=ctx.t('circa'))} — {fact.text.get(ctx.lang)}"
                 for fact in self.explorer.facts
             )
         self.text_layout = layout_text(text, "serif", lay.px_body, self.panel.size, ctx.lang)
@@ -132,7 +132,12 @@ class ExplorerScene(Scene):
             self.buttons.append(b)
         self.buttons += self.bottom_bar(back=True)
         self.map = RouteMap(
-            self.explorer, self.map_rect.size, ctx.pal, ctx.lang, ctx.map_backgrounds
+            self.explorer,
+            self.map_rect.size,
+            ctx.pal,
+            ctx.lang,
+            ctx.map_backgrounds,
+            circa=ctx.t("circa"),
         )
 
     # -- life -------------------------------------------------------------------------------
@@ -290,7 +295,7 @@ class ExplorerScene(Scene):
         self.text(surf, name, "serif", px, (s.left, s.top))
         self.text(
             surf,
-            self.explorer.years(ctx.lang),
+            self.explorer.years(circa=ctx.t("circa")),
             "sans",
             lay.px_body,
             (s.left, s.top + int(lay.px_title * 1.25)),

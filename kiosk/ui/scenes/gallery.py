@@ -134,7 +134,7 @@ class GalleryScene(Scene):
                 y += int(px * 1.25)
             self.text(
                 surf,
-                e.years(ctx.lang),
+                e.years(circa=ctx.t("circa")),
                 "sans",
                 lay.px_body,
                 (rect.centerx, y + 2),
