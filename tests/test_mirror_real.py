@@ -208,3 +208,22 @@ def test_hard_cases_never_crash_and_unsure_landmarks_get_no_frost(
         cues = CueTracker(models).still(picture)
         out = stylizer.run(picture, cues.mask, cues.cue_map, float(t))
         assert out.shape == picture.shape
+
+
+def test_the_hood_never_covers_eyes_or_mouth(stylizer: Stylizer, models: PerceptionModels) -> None:
+    from kiosk.mirror import facemesh as fm
+    from kiosk.mirror.cuemap import NO_FACE_RADIUS
+
+    frame = camera_frame(rgb(feat("multi_face.jpg")))
+    cues = CueTracker(models).still(frame)
+    assert cues.cue_map is not None
+    with_hood = stylizer.run(frame, cues.mask, cues.cue_map, 6.0)
+    no_hood_map = cues.cue_map.copy()
+    no_hood_map[2] = NO_FACE_RADIUS
+    without = stylizer.run(frame, cues.mask, no_hood_map, 6.0)
+    hood = np.abs(with_hood.astype(np.int16) - without.astype(np.int16)).max(axis=2)
+    assert hood.mean() > 2  # the hoods are there
+    for face in cues.faces:
+        for contour in (fm.RIGHT_EYE_UPPER, fm.LEFT_EYE_LOWER, fm.LIPS_OUTER_LOWER):
+            for x, y in np.round(fm.contour(face.points, contour)).astype(int):
+                assert hood[y - 1 : y + 2, x - 1 : x + 2].max() <= 2, (face.id, x, y)
