@@ -102,6 +102,17 @@ def test_nobody_in_front_of_the_camera_gets_an_invitation() -> None:
     assert scene.view().message == "step_in"
 
 
+def test_several_people_together_are_greeted_as_an_expedition() -> None:
+    mirror = FakeMirror()
+    scene = MirrorScene(mirror)
+    scene.enter()
+    assert scene.view().message is None  # one visitor: the picture speaks for itself
+    mirror.faces = 3
+    view = scene.view()
+    assert view.message == "together" and view.faces == 3
+    assert text("ru", "together") and text("en", "together") != "together"
+
+
 def test_every_text_in_both_languages() -> None:
     assert set(TEXTS["ru"]) == set(TEXTS["en"])
     assert text("de", "back") == "Back"

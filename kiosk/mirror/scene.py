@@ -40,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "snapshot": "Замереть",
         "back": "Назад",
         "step_in": "Встаньте перед экраном",
+        "together": "Вся экспедиция в сборе!",
     },
     "en": {
         "title": "Frost mirror",
@@ -54,6 +55,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "snapshot": "Hold still",
         "back": "Back",
         "step_in": "Step in front of the screen",
+        "together": "The whole expedition is here!",
     },
 }
 
@@ -197,11 +199,13 @@ class MirrorScene:
             )
         if phase == "live":
             faces = frame.faces if frame else 0
+            # Several people in the frost together: the scene says so.
+            message = "step_in" if not faces else ("together" if faces >= 2 else None)
             return MirrorView(
                 phase,
                 frame,
                 status.camera_on,
-                None if faces else "step_in",
+                message,
                 can_snapshot=True,
                 faces=faces,
             )
