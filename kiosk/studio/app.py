@@ -116,8 +116,11 @@ def form_dict(form: FormData) -> dict[str, str]:
 
 
 def back(url: str, msg: str = "") -> RedirectResponse:
-    sep = "&" if "?" in url else "?"
-    return RedirectResponse(f"{url}{sep}msg={msg}" if msg else url, status_code=303)
+    """Back to ``url`` (which may end in a ``#place``) with the flash message ``msg``."""
+    where, hash_, place = url.partition("#")
+    if msg:
+        where += f"{'&' if '?' in where else '?'}msg={msg}"
+    return RedirectResponse(where + hash_ + place, status_code=303)
 
 
 def _refuser(templates: Jinja2Templates) -> Callable[[int, str], Any]:

@@ -172,3 +172,47 @@ def _apply_sources(data: CommentedMap, raw: str) -> int:
             sources.append(styled(model, text))
     del sources[len(wanted) :]
     return 1
+
+
+def apply_words(
+    data: CommentedMap, form: Form, languages: Sequence[str], keys: Sequence[str]
+) -> int:
+    """Apply the words editor (``w.<lang>.<key>``) to collection.yaml's ``words``; the number of
+    words changed. An emptied word is removed (it falls back again), and so are a language and
+    ``words`` itself once empty."""
+    changed = 0
+    for lang in languages:
+        for key in keys:
+            name = f"w.{lang}.{key}"
+            if name not in form:
+                continue
+            changed += _set_word(data, lang, key, clean(form[name]))
+    return changed
+
+
+def _set_word(data: CommentedMap, lang: str, key: str, new: str) -> bool:
+    words = data.get("words")
+    table = words.get(lang) if isinstance(words, CommentedMap) else None
+    old = table.get(key) if isinstance(table, CommentedMap) else None
+    if str(old if old is not None else "").strip() == new:
+        return False
+    if not new:
+        assert isinstance(words, CommentedMap) and isinstance(table, CommentedMap)
+        del table[key]
+        if not table:
+            del words[lang]
+        if not words:
+            del data["words"]
+        return True
+    if not isinstance(words, CommentedMap):
+        if words is not None:
+            raise ValueError("words in collection.yaml is not a mapping; fix it there")
+        words = CommentedMap()
+        data["words"] = words
+    if not isinstance(table, CommentedMap):
+        if table is not None:
+            raise ValueError(f"words.{lang} in collection.yaml is not a mapping; fix it there")
+        table = CommentedMap()
+        words[lang] = table
+    table[key] = styled(old, new) if isinstance(old, str) else new
+    return True

@@ -19,11 +19,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from kiosk.content import words as kiosk_words
 from kiosk.studio import parts
 from kiosk.studio.app import back, checked_form, form_dict, render, studio
-from kiosk.studio.forms import apply_explorer
+from kiosk.studio.forms import apply_explorer, apply_words
 from kiosk.studio.store import BrokenFile, ChangedElsewhere, Doc, Store
-from kiosk.studio.views import Catalog, ExplorerForm, explorer_form, problems_for
+from kiosk.studio.views import (
+    Catalog,
+    ExplorerForm,
+    WordsForm,
+    explorer_form,
+    problems_for,
+    words_form,
+)
 
 
 def catalog(request: Request) -> Catalog:
@@ -76,8 +84,43 @@ async def index(request: Request) -> Response:
         cards=cat.cards(lang, errors),
         report=report,
         languages=cat.languages()[0],
+        words=_words_view(request),
         msg=request.query_params.get("msg", ""),
     )
+
+
+def _words_view(request: Request) -> WordsForm | None:
+    """The words editor, or None while collection.yaml cannot be read (the problems say why)."""
+    s = studio(request)
+    try:
+        doc = s.store.load(s.store.path("collection.yaml"))
+    except BrokenFile:
+        return None
+    languages, default = catalog(request).languages()
+    return words_form(doc, languages, default)
+
+
+async def save_words(request: Request) -> Response:
+    """The kiosk's own words in collection.yaml: only the words changed are written."""
+    s = studio(request)
+    form = form_dict(await checked_form(request))
+    path = s.store.path("collection.yaml")
+    try:
+        doc = s.store.load(path)
+    except BrokenFile as exc:
+        raise HTTPException(409, str(exc)) from None
+    if form.get("version") != doc.version:
+        return changed_elsewhere(request, "/#words")
+    languages, _ = catalog(request).languages()
+    try:
+        apply_words(doc.data, form, languages, kiosk_words.KEYS)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    try:
+        s.store.save_doc(doc)
+    except ChangedElsewhere:
+        return changed_elsewhere(request, "/#words")
+    return back("/#words", "saved")
 
 
 def new_explorer_text(slug: str, names: dict[str, str], languages: tuple[str, ...]) -> str:
@@ -214,23 +257,25 @@ async def save_explorer(request: Request) -> Response:
     except BrokenFile as exc:
         return broken_page(request, slug, exc, status=409)
     if form.get("version") != doc.version:
-        return _changed_elsewhere(request, slug)
+        return changed_elsewhere(request, f"/explorers/{slug}")
     languages, default = catalog(request).languages()
     apply_explorer(doc.data, form, languages, default)
     try:
         s.store.save_doc(doc)
     except ChangedElsewhere:
-        return _changed_elsewhere(request, slug)
+        return changed_elsewhere(request, f"/explorers/{slug}")
     return back(f"/explorers/{slug}", "saved")
 
 
-def _changed_elsewhere(request: Request, slug: str) -> Response:
+def changed_elsewhere(request: Request, link: str) -> Response:
+    """The refusal when the file changed since the page was opened: nothing was written; the
+    curator opens ``link`` again (the page as the file is now) and makes the changes once more."""
     return render(
         request,
         "error.html",
         status_code=409,
         message_key="changed_elsewhere",
-        link=f"/explorers/{slug}",
+        link=link,
     )
 
 
@@ -250,7 +295,7 @@ async def save_raw(request: Request) -> Response:
     try:
         s.store.write(path, text.encode("utf-8"), expect=form.get("version"))
     except ChangedElsewhere:
-        return _changed_elsewhere(request, slug)
+        return changed_elsewhere(request, f"/explorers/{slug}")
     return back(f"/explorers/{slug}", "saved")
 
 
@@ -303,6 +348,7 @@ def routes() -> list[Any]:
         Route("/explorers/{slug}/restore", restore, methods=["POST"]),
         Route("/languages", languages_page, methods=["GET"]),
         Route("/languages", add_language, methods=["POST"]),
+        Route("/words", save_words, methods=["POST"]),
     ]
 
 

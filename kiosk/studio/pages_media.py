@@ -14,12 +14,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from kiosk.content.model import SLUG_RE
 from kiosk.media.captions import Cue
 from kiosk.studio import captions as capmod
 from kiosk.studio import media
 from kiosk.studio.app import back, check_header_token, checked_form, form_dict, render, studio
 from kiosk.studio.forms import flow_map, set_text, text_value
-from kiosk.studio.pages import catalog, explorer_path, load_explorer
+from kiosk.studio.pages import catalog, changed_elsewhere, explorer_path, load_explorer
 from kiosk.studio.security import PathRefused
 from kiosk.studio.store import ChangedElsewhere
 
@@ -32,6 +33,16 @@ def _file(request: Request, rel: str) -> Path:
     if not path.is_file():
         raise HTTPException(404, f"No file '{rel}'.")
     return path
+
+
+def clip_files(folder: Path) -> list[str]:
+    """The video files a segment of the explorer in ``folder`` can name as its ``file`` (the
+    loader takes only files inside the explorer's folder), relative to it."""
+    return [
+        p.relative_to(folder).as_posix()
+        for p in _collection_files(folder)
+        if media.kind_of(p) == "video"
+    ]
 
 
 def _collection_files(root: Path) -> list[Path]:
@@ -238,6 +249,7 @@ async def segments_page(request: Request) -> Response:
         version=doc.version,
         languages=languages,
         masters=_masters(request),
+        clips=clip_files(doc.path.parent),
         msg=request.query_params.get("msg", ""),
     )
 
@@ -252,8 +264,9 @@ async def segments_save(request: Request) -> Response:
     slug = request.path_params["slug"]
     form = form_dict(await checked_form(request))
     doc = load_explorer(request, slug)
+    again = f"/explorers/{slug}/segments" + (f"?seg={form['seg']}" if form.get("seg") else "")
     if form.get("version") != doc.version:
-        raise HTTPException(409, "changed_elsewhere")
+        return changed_elsewhere(request, again)
     languages, default = catalog(request).languages()
     segs = doc.data.get("segments")
     if not isinstance(segs, CommentedSeq):
@@ -262,16 +275,27 @@ async def segments_save(request: Request) -> Response:
     chosen = form.get("seg", "")
     if form.get("action") == "add":
         seg_id = form.get("new_id", "").strip()
+        if not SLUG_RE.match(seg_id):
+            raise HTTPException(400, f"'{seg_id}' cannot be a segment id: use a-z, 0-9 and '-'.")
+        if any(isinstance(x, CommentedMap) and x.get("id") == seg_id for x in segs):
+            raise HTTPException(400, f"There is a segment '{seg_id}' already.")
+        master, clip = form.get("new_master", ""), form.get("new_file", "")
+        if bool(master) == bool(clip):
+            raise HTTPException(400, "Choose the master video or a clip file (one of the two).")
+        if master and master not in _masters(request):
+            raise HTTPException(400, f"No master video '{master}' in collection.yaml.")
+        if clip and clip not in clip_files(doc.path.parent):
+            raise HTTPException(400, f"No clip '{clip}' in this explorer's folder.")
         seg = CommentedMap()
         seg["id"] = seg_id
         seg["title"] = flow_map(
             **{x: DoubleQuotedScalarString(form.get(f"new_title.{x}", "")) for x in languages}
         )
-        if form.get("new_master"):
-            seg["master"] = form["new_master"]
+        if master:
+            seg["master"] = master
             seg["in"], seg["out"] = 0.0, 10.0
         else:
-            seg["file"] = form.get("new_file", "")
+            seg["file"] = clip
         segs.append(seg)
         chosen = seg_id
     for i, seg in enumerate(segs):
@@ -294,7 +318,7 @@ async def segments_save(request: Request) -> Response:
     try:
         s.store.save_doc(doc)
     except ChangedElsewhere:
-        raise HTTPException(409, "changed_elsewhere") from None
+        return changed_elsewhere(request, again)
     return back(f"/explorers/{slug}/segments?seg={chosen}", "saved")
 
 
@@ -396,7 +420,7 @@ async def captions_save(request: Request) -> Response:
         try:
             s.store.save_doc(doc)
         except ChangedElsewhere:
-            raise HTTPException(409, "changed_elsewhere") from None
+            return changed_elsewhere(request, f"/explorers/{slug}/captions/{seg_id}")
     del folder
     return back(f"/explorers/{slug}/captions/{seg_id}", "saved")
 

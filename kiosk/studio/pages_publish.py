@@ -18,7 +18,7 @@ from kiosk.studio import publish as pub
 from kiosk.studio import routemap
 from kiosk.studio.app import back, checked_form, form_dict, render, studio
 from kiosk.studio.forms import flow_map, set_scalar, set_text, text_value
-from kiosk.studio.pages import catalog, load_explorer
+from kiosk.studio.pages import catalog, changed_elsewhere, load_explorer
 from kiosk.studio.preview import SCENES, Shot
 from kiosk.studio.store import BrokenFile, ChangedElsewhere
 
@@ -124,7 +124,7 @@ async def route_change(request: Request) -> Response:
     form = form_dict(await checked_form(request))
     doc = load_explorer(request, slug)
     if form.get("version") != doc.version:
-        raise HTTPException(409, "changed_elsewhere")
+        return changed_elsewhere(request, f"/explorers/{slug}/route")
     languages, default = catalog(request).languages()
     route = doc.data.get("route")
     if not isinstance(route, CommentedSeq):
@@ -169,7 +169,7 @@ async def route_change(request: Request) -> Response:
     try:
         s.store.save_doc(doc)
     except ChangedElsewhere:
-        raise HTTPException(409, "changed_elsewhere") from None
+        return changed_elsewhere(request, f"/explorers/{slug}/route")
     return back(f"/explorers/{slug}/route", "saved")
 
 
@@ -220,8 +220,9 @@ async def publish_post(request: Request) -> Response:
     s = studio(request)
     form = form_dict(await checked_form(request))
     report = await run_in_threadpool(s.checker.report)
-    out = Path(form.get("out_dir", "").strip() or ".").expanduser()
-    key = Path(form.get("key_file", "").strip()).expanduser()
+    typed_out, typed_key = form.get("out_dir", "").strip(), form.get("key_file", "").strip()
+    out = Path(typed_out or ".").expanduser()
+    key = Path(typed_key).expanduser()
     result, failure = None, ""
     try:
         result = await run_in_threadpool(
@@ -239,8 +240,9 @@ async def publish_post(request: Request) -> Response:
         drives=_out_dirs(request),
         result=result,
         failure=failure,
-        out_dir=str(out),
-        key_file=str(key),
+        # As the curator typed them (``~/usb``): the page shows no more of the machine than that.
+        out_dir=typed_out,
+        key_file=typed_key,
     )
 
 

@@ -1,8 +1,8 @@
 """What the pages show, built from the files and the validator's report; no HTML here.
 
 The collection is read by the kiosk's own loader (kept until a file changes); an explorer's page
-is built from its round-trip document, so the page shows exactly what the file says, with the
-validator's problems placed beside the field they belong to.
+and the kiosk's own words are built from the round-trip documents, so the page shows exactly what
+the file says, with the validator's problems placed beside the field they belong to.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.content import words as kiosk_words
 from kiosk.studio import parts
 from kiosk.studio.checks import Checker, field_lines, field_of_line, fingerprint
 from kiosk.studio.forms import text_value
@@ -157,3 +158,64 @@ def explorer_form(
     return ExplorerForm(
         slug, doc.version, languages, default, texts, scalars, facts, sources, problems
     )
+
+
+@dataclass(frozen=True)
+class WordCell:
+    """One language's text of one kiosk word, as the words editor shows it."""
+
+    lang: str
+    value: str  # the collection's own word ("" when it has none)
+    placeholder: str  # what visitors see while the field is empty
+    missing: bool  # neither the collection nor the built-in table has it in this language
+
+
+@dataclass(frozen=True)
+class WordRow:
+    key: str
+    staff: bool  # a word of the staff's admin mode, not of the visitor's screens
+    cells: list[WordCell]
+
+
+@dataclass
+class WordsForm:
+    """The kiosk's own words, every key by every language of the collection."""
+
+    version: str
+    languages: tuple[str, ...]
+    default: str
+    rows: list[WordRow]
+
+    def missing(self, lang: str) -> int:
+        return sum(c.missing for r in self.rows for c in r.cells if c.lang == lang)
+
+    @property
+    def open(self) -> bool:
+        """Shown unfolded while a language lacks words, or once the curator wrote some."""
+        return any(c.missing or c.value for r in self.rows for c in r.cells)
+
+
+def words_form(doc: Doc, languages: tuple[str, ...], default: str) -> WordsForm:
+    """The words editor from collection.yaml as it is written, placeholders from the kiosk's own
+    lookup (the built-in word, else the one the language falls back to)."""
+    data = doc.data if isinstance(doc.data, Mapping) else {}
+    raw = data.get("words")
+    own: dict[str, dict[str, str]] = {}
+    for lang, table in (raw if isinstance(raw, Mapping) else {}).items():
+        if isinstance(table, Mapping):
+            own[str(lang)] = {str(k): str(v).strip() for k, v in table.items() if v is not None}
+    rows = []
+    for key in kiosk_words.KEYS:
+        cells = []
+        for lang in languages:
+            text = own.get(lang, {}).get(key, "")
+            builtin = kiosk_words.BUILTIN.get(lang, {}).get(key)
+            if builtin is not None:
+                cells.append(WordCell(lang, text, builtin, False))
+                continue
+            # Empty, the word falls back as the kiosk looks it up: the placeholder says to what.
+            after = kiosk_words.chain(lang, default)[1:] or (kiosk_words.LAST_RESORT,)
+            shown = kiosk_words.lookup(after[0], key, default=default, words=own)
+            cells.append(WordCell(lang, text, shown, not text))
+        rows.append(WordRow(key, key.startswith("admin_"), cells))
+    return WordsForm(doc.version, languages, default, rows)

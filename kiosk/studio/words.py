@@ -123,6 +123,12 @@ _WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "title": ("Название", "Title"),
         "clip_file": ("Файл клипа", "Clip file"),
         "master": ("Из общего видео", "From the master video"),
+        "clip_help": (
+            "Либо отрезок общего видео, либо клип из папки путешественника. Новый клип "
+            "загрузите на странице",
+            "Either a cut of the master video or a clip from the explorer's folder. Upload a new "
+            "clip on the page",
+        ),
         "in": ("Начало", "In"),
         "out": ("Конец", "Out"),
         "set_in": ("Начало здесь", "Set in here"),
@@ -168,15 +174,32 @@ _WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "removed_n": ("удалены", "removed"),
         "no_changes": ("Изменений нет.", "No changes."),
         "packed": ("Пакет записан", "Pack written"),
+        "pack_in": ("в папке", "in"),
         "version": ("версия", "version"),
         "add_language": ("Добавить язык", "Add a language"),
         "lang_code": ("Код языка (ru, en, sah…)", "Language code (ru, en, sah…)"),
         "kiosk_words": ("Слова самого киоска", "The kiosk's own words"),
         "words_help": (
-            "Кнопки и заголовки киоска. Пустое слово показывается на языке по умолчанию "
-            "коллекции ({lang}).",
-            "The kiosk's buttons and headings. An empty word is shown in the collection's "
-            "default language ({lang}).",
+            "Кнопки, заголовки и «ок.» перед приблизительной датой. Серым показано, что видят "
+            "посетители, пока поле пусто: слово, встроенное в киоск, или слово языка коллекции "
+            "по умолчанию ({default}).",
+            "Buttons, headings and the “c.” before an approximate year. In grey: what visitors "
+            "see while a field is empty, the kiosk's built-in word or the word of the "
+            "collection's default language ({default}).",
+        ),
+        "words_missing_help": (
+            "Оранжевые поля: в киоске нет этого слова на этом языке; пока оно не написано, "
+            "показывается слово языка по умолчанию ({default}).",
+            "Orange fields: the kiosk has no such word in this language; until it is written, "
+            "the default language's word ({default}) is shown.",
+        ),
+        "words_missing_n": ("не хватает {n}", "{n} missing"),
+        "words_complete": ("все есть", "complete"),
+        "words_staff": ("Служебный режим (для сотрудников)", "Staff mode"),
+        "word_key": ("Слово", "Word"),
+        "words_where": (
+            "кнопки и заголовки на каждом языке, на странице коллекции.",
+            "buttons and headings in every language, on the collection page.",
         ),
         "raw_text": ("Текст файла", "The file's text"),
         "open": ("Открыть", "Open"),
