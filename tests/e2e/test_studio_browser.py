@@ -1,11 +1,13 @@
 """The curator's journey through the studio in a real browser (Debian's Chromium via Playwright).
 
-A curator adds an explorer with Russian and English texts, a route of three points, a segment
-cut from the master video and captions in both languages; fixes a caption the page flags as too
-fast; sees the explorer in the preview; publishes a signed pack; the pack installs into a kiosk's
+A curator adds an explorer with Russian and English texts, a route of three points (a fourth added
+and deleted again), a segment cut from the master video and captions in both languages; fixes a
+caption the page flags as too fast; sees the explorer in the preview; publishes a signed pack;
+adds Sakha and writes some of the kiosk's own words in it. The pack installs into a kiosk's
 releases folder and ``kiosk tour`` shows the new explorer. Every request the browser makes must go
 to the studio itself. Screenshots of every page go to docs/img/studio/ (with KIOSK_STUDIO_SHOTS=1)
-or to the test's temporary folder.
+or to the test's temporary folder: the collection is a folder named as a curator would name it,
+and the curator's own files are typed as ``~/…``, so no picture shows a temporary path.
 """
 
 from __future__ import annotations
@@ -45,13 +47,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def studio_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def studio_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
     import uvicorn
 
     from kiosk.settings import Settings
     from kiosk.studio.app import StudioConfig, create_app
 
-    root = copy_collection(tmp_path / "content")
+    # The curator's home: the key and the pack folder are typed as ~/curator.key and ~/usb.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    root = copy_collection(tmp_path / "white-road-collection")
     port = _free_port()
     app = create_app(StudioConfig(root, Settings(), port=port, out_dirs=(tmp_path / "usb",)))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -82,7 +86,7 @@ def test_a_curator_adds_an_explorer_and_publishes_it(
 
     from kiosk.delivery.signing import SecretKey, write_keypair
 
-    base, _root = studio_url
+    base, root = studio_url
     shots = ROOT / "docs/img/studio" if os.environ.get("KIOSK_STUDIO_SHOTS") else tmp_path / "shots"
     shots.mkdir(parents=True, exist_ok=True)
     key = tmp_path / "curator.key"
@@ -154,6 +158,13 @@ def test_a_curator_adds_an_explorer_and_publishes_it(
             page.get_by_label(f"Year {i + 1}").fill("1912" if i < 2 else "1913")
         page.get_by_role("button", name="Save").click()
         expect(page.locator("svg .pt").first).to_have_attribute("aria-label", "Архангельск")
+        # A fourth point placed by mistake, and deleted with its row's button.
+        with page.expect_navigation():
+            page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"])
+        expect(page.locator("svg .pt")).to_have_count(4)
+        page.get_by_role("button", name="Delete 4").click()
+        expect(page.locator("svg .pt")).to_have_count(3)
+        expect(page.get_by_label("Label 3 (en)")).to_have_value("Franz Josef Land")
         shot("03-route")
 
         # 4. A segment cut from the master video on the scrubber.
@@ -162,6 +173,8 @@ def test_a_curator_adds_an_explorer_and_publishes_it(
         page.get_by_label("Title (ru)").fill("Белая дорога: Седов")
         page.get_by_label("Title (en)").fill("White Road: Sedov")
         page.get_by_label("From the master video").select_option("white_road")
+        # The explorer has no clips of its own yet: the clip list offers none to type wrongly.
+        expect(page.get_by_label("Clip file").locator("option")).to_have_count(1)
         page.get_by_role("button", name="Add", exact=True).click()
         expect(page.locator("#scrubber")).to_be_visible()
         scrub = page.get_by_label("scrubber")
@@ -216,18 +229,43 @@ def test_a_curator_adds_an_explorer_and_publishes_it(
         shot("08-media")
         page.goto("/explorers/sedov/history")
         shot("09-history")
-        page.goto("/languages")
-        shot("12-languages")
 
         # 7. Publish: checked, packed and signed with the curator's key, to the USB folder.
         page.goto("/publish")
         expect(page.get_by_label("Changes since the last pack")).to_contain_text("sedov")
-        page.get_by_label("Write the pack to (folder or USB)").fill(str(tmp_path / "usb"))
-        page.get_by_label("Secret key file").fill(str(key))
+        page.get_by_label("Write the pack to (folder or USB)").fill("~/usb")
+        page.get_by_label("Secret key file").fill("~/curator.key")
         page.get_by_label("Key password").fill("s3cret")
         page.get_by_role("button", name="Pack and sign").click()
         expect(page.get_by_role("status")).to_contain_text("Pack written")
+        expect(page.get_by_role("status")).to_contain_text("(in ~/usb)")
         shot("10-publish")
+
+        # 8. A new language, Sakha, and some of the kiosk's own words in it; the rest are shown
+        # in Russian (the collection's default language) and marked as missing.
+        page.goto("/languages")
+        page.get_by_label("Language code (ru, en, sah…)").fill("sah")
+        page.get_by_role("button", name="Add a language").click()
+        expect(page.locator(".flash")).to_have_text("Added.")
+        shot("12-languages")
+        page.get_by_role("link", name="The kiosk's own words").click()
+        words = page.locator("#words")
+        expect(words).to_have_attribute("open", "")
+        expect(page.get_by_label("back (sah)", exact=True)).to_have_attribute(
+            "placeholder", "Назад"
+        )
+        page.get_by_label("back (sah)", exact=True).fill("Төнүн")
+        page.get_by_label("story (sah)", exact=True).fill("Кэпсээн")
+        page.get_by_label("circa (sah)", exact=True).fill("чуг.")
+        words.get_by_role("button", name="Save").click()
+        expect(page.locator(".flash")).to_have_text("Saved.")
+        expect(page.get_by_label("back (sah)", exact=True)).to_have_value("Төнүн")
+        # The visitor's words and the start of the staff's: the rest of the table is alike.
+        page.evaluate("window.scrollTo(0, 0)")  # a box in the page's own coordinates
+        top = page.locator("#words").bounding_box()
+        assert top is not None
+        clip = {**top, "height": min(top["height"], 900.0)}
+        page.screenshot(path=str(shots / "13-words.png"), clip=clip, full_page=True)
 
         # The studio's own pages in Russian.
         page.goto("/ui/ru?next=/explorers/sedov")
@@ -238,7 +276,9 @@ def test_a_curator_adds_an_explorer_and_publishes_it(
     foreign = [u for u in requests if not u.startswith((base + "/", "data:", "blob:"))]
     assert foreign == [], foreign
 
-    # 8. The pack installs on a kiosk, and the kiosk's tour shows the new explorer.
+    assert "words:\n  sah:\n    back: Төнүн\n" in (root / "collection.yaml").read_text("utf-8")
+
+    # 9. The pack installs on a kiosk, and the kiosk's tour shows the new explorer.
     pack = next((tmp_path / "usb").glob("*.wrpack"))
     releases = tmp_path / "releases"
     r = kiosk("content", "install", str(pack), "--root", str(releases), "--trust", f"{key}.pub")
