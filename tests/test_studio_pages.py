@@ -218,11 +218,3 @@ def test_a_language_added_shows_every_text_as_missing(root: Path) -> None:
         assert 'name="name.sah"' in page
         assert "translation missing" in page
     assert "languages: [ru, en, sah]" in (root / "collection.yaml").read_text(encoding="utf-8")
-
-
-def test_a_language_without_the_kiosks_words_falls_back_to_the_collections_default() -> None:
-    from kiosk.ui import i18n
-
-    assert i18n.t("sah", "back", default="ru") == "Назад"
-    assert i18n.t("sah", "page", default="ru", i=1, n=3) == "1 из 3"
-    assert i18n.t("en", "back", default="ru") == "Back"
