@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.fsutil import atomic_write
 from kiosk.studio import parts
-from kiosk.studio.store import STATE_DIR, atomic_write
+from kiosk.studio.store import STATE_DIR
 
 RECORD = "last-pack.json"
 REMOVABLE_ROOTS = (Path("/media"), Path("/run/media"), Path("/mnt"))

@@ -21,8 +21,6 @@ import datetime as _dt
 import fcntl
 import hashlib
 import io
-import os
-import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +31,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from kiosk import yamlsrc
+from kiosk.fsutil import atomic_write
 from kiosk.studio.security import PathRefused, inside
 
 STATE_DIR = ".studio"
@@ -217,23 +216,4 @@ class Store:
         return self.write(path, self.saved_bytes(path, name))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Temporary file beside ``path``, fsync, rename over it, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-__all__ = ["BrokenFile", "ChangedElsewhere", "Doc", "PathRefused", "Saved", "Store", "atomic_write"]
+__all__ = ["BrokenFile", "ChangedElsewhere", "Doc", "PathRefused", "Saved", "Store"]
