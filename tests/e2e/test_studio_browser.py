@@ -146,22 +146,39 @@ def test_a_curator_adds_an_explorer_and_publishes_it(
             with page.expect_navigation():
                 page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
         expect(page.locator("svg .pt")).to_have_count(3)
-        for i, (ru, en) in enumerate(
+        # Sedov's voyage (1912-1914): out of Arkhangelsk, a winter at Novaya Zemlya, a winter
+        # in Tikhaya Bay, Franz Josef Land. The clicks were rough; the curator types the places.
+        for i, (ru, en, lat, lon, year) in enumerate(
             (
-                ("Архангельск", "Arkhangelsk"),
-                ("Новая Земля", "Novaya Zemlya"),
-                ("Земля Франца-Иосифа", "Franz Josef Land"),
+                ("Архангельск", "Arkhangelsk", "64.54", "40.54", "1912"),
+                ("Новая Земля", "Novaya Zemlya", "74.5", "56.0", "1912"),
+                ("Земля Франца-Иосифа", "Franz Josef Land", "80.33", "52.78", "1913"),
             )
         ):
             page.get_by_label(f"Label {i + 1} (ru)").fill(ru)
             page.get_by_label(f"Label {i + 1} (en)").fill(en)
-            page.get_by_label(f"Year {i + 1}").fill("1912" if i < 2 else "1913")
+            page.get_by_label(f"Latitude {i + 1}").fill(lat)
+            page.get_by_label(f"Longitude {i + 1}").fill(lon)
+            page.get_by_label(f"Year {i + 1}").fill(year)
         page.get_by_role("button", name="Save").click()
         expect(page.locator("svg .pt").first).to_have_attribute("aria-label", "Архангельск")
-        # A fourth point placed by mistake, and deleted with its row's button.
+        expect(page.get_by_label("Latitude 3")).to_have_value("80.33")
+        # A fourth point placed by mistake, dragged with the mouse, then deleted with its button.
+        box = page.locator("#route-map").bounding_box()
+        assert box is not None
         with page.expect_navigation():
             page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"])
         expect(page.locator("svg .pt")).to_have_count(4)
+        before = page.get_by_label("Latitude 4").input_value()
+        dot = page.locator('svg .pt[data-i="3"]').bounding_box()
+        assert dot is not None
+        page.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(dot["x"] + 60, dot["y"] - 50, steps=8)
+        with page.expect_navigation():
+            page.mouse.up()
+        expect(page.locator("svg .pt")).to_have_count(4)
+        assert page.get_by_label("Latitude 4").input_value() != before
         page.get_by_role("button", name="Delete 4").click()
         expect(page.locator("svg .pt")).to_have_count(3)
         expect(page.get_by_label("Label 3 (en)")).to_have_value("Franz Josef Land")
