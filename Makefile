@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # Chromium for the studio's browser tests, Syncthing, Prometheus and iproute2 for the fleet's
 # tests in network namespaces, mpv and ffmpeg (ffplay) as the playback benchmark's peers.
 SYSTEM_PACKAGES := libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool xauth \
-	minisign shellcheck systemd chromium syncthing prometheus iproute2 mpv ffmpeg
+	minisign shellcheck systemd chromium syncthing prometheus iproute2 procps mpv ffmpeg
 LINT_PATHS := kiosk testkit tests bench content/build
 
 .PHONY: demo test lint check format bench golden-update sysdeps venv clean
