@@ -37,11 +37,11 @@ from kiosk.fleet.layout import (
     STATUS_NAME,
     FleetError,
     FleetHome,
-    atomic_write,
 )
 from kiosk.fleet.mesh import FINAL, REFUSED, MeshInstaller, Outcome, pack_names
 from kiosk.fleet.rest import SyncthingClient, SyncthingError
 from kiosk.fleet.stats import export_snapshot
+from kiosk.fsutil import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class FleetKiosk:
         report["written_at"] = round(self.clock(), 3)
         text = json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text.encode("utf-8"), self.home.tmp)
+        atomic_write(path, text.encode("utf-8"), tmp_dir=self.home.tmp)
         return True
 
     # -- waiting ----------------------------------------------------------------------------------

@@ -12,21 +12,21 @@ A node's fleet home (``/var/lib/kiosk/fleet`` on a kiosk the installer set up)::
     .tmp/                files being written, renamed into a synced folder once complete
     .inbox/              a kiosk's private copy of a pack while it is being installed
 
-Temporary files live in ``.tmp``, outside every synced folder but on the same file system, so
-Syncthing never sees (or sends) a half-written file and the final rename is atomic.
+Files are written with the kiosk's one atomic write (:mod:`kiosk.fsutil`), their temporary files
+in ``.tmp``: outside every synced folder but on the same file system, so Syncthing never sees (or
+sends) a half-written file and the final rename is atomic.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from kiosk.fsutil import atomic_stream, atomic_write
 
 ROLE_CURATOR = "curator"
 ROLE_KIOSK = "kiosk"
@@ -135,62 +135,24 @@ class FleetHome:
 
     def write_state(self, state: dict[str, Any]) -> None:
         text = json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True)
-        atomic_write(self.state_file, text.encode("utf-8"), self.tmp)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _temporary(tmp_dir: Path, name: str) -> Path:
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    return tmp_dir / f"{name}.{secrets.token_hex(4)}.part"
-
-
-def atomic_write(path: Path, data: bytes, tmp_dir: Path, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data``: written in ``tmp_dir``, synced, renamed, folder synced."""
-    tmp = _temporary(tmp_dir, path.name)
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        atomic_write(self.state_file, text.encode("utf-8"), tmp_dir=self.tmp)
 
 
 def atomic_copy(
     src: Path,
     dest: Path,
-    tmp_dir: Path,
+    tmp_dir: Path | None,
     progress: Callable[[int], None] | None = None,
     mode: int = 0o644,
 ) -> int:
-    """Copy ``src`` to ``dest`` the way :func:`atomic_write` writes; calls ``progress(bytes)``
-    after each chunk. Returns the number of bytes copied."""
-    tmp = _temporary(tmp_dir, dest.name)
+    """Copy ``src`` to ``dest`` with the kiosk's one atomic write (:mod:`kiosk.fsutil`), the
+    temporary file in ``tmp_dir`` (None: beside ``dest``); calls ``progress(bytes)`` after each
+    chunk. Returns the number of bytes copied."""
     copied = 0
-    try:
-        with src.open("rb") as fin, tmp.open("wb") as fout:
-            while chunk := fin.read(_CHUNK):
-                fout.write(chunk)
-                copied += len(chunk)
-                if progress is not None:
-                    progress(copied)
-            fout.flush()
-            os.fsync(fout.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, dest)
-        fsync_dir(dest.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    with Path(src).open("rb") as fin, atomic_stream(dest, mode, tmp_dir=tmp_dir) as fout:
+        while chunk := fin.read(_CHUNK):
+            fout.write(chunk)
+            copied += len(chunk)
+            if progress is not None:
+                progress(copied)
     return copied

@@ -40,11 +40,11 @@ from kiosk.fleet.layout import (
     FleetError,
     FleetHome,
     Node,
-    atomic_write,
     check_name,
     stats_folder_id,
 )
 from kiosk.fleet.rest import SyncthingClient
+from kiosk.fsutil import atomic_write
 
 CURATOR_GUI = "127.0.0.1:8384"
 MARKER = ".stfolder"
@@ -123,10 +123,11 @@ def init(
     spec = NodeSpec(device_id, name, listen, gui, peers=peers, folders=folders,
                     low_priority=low_priority)  # fmt: skip
     text = configure(home.config_xml.read_text(encoding="utf-8"), spec)
-    atomic_write(home.config_xml, text.encode("utf-8"), home.tmp, mode=0o600)
+    atomic_write(home.config_xml, text.encode("utf-8"), 0o600, tmp_dir=home.tmp)
     node = Node(role, name, device_id)
     data = {"role": role, "name": name, "device_id": device_id}
-    atomic_write(home.node_file, (json.dumps(data, indent=1) + "\n").encode("utf-8"), home.tmp)
+    node_json = (json.dumps(data, indent=1) + "\n").encode("utf-8")
+    atomic_write(home.node_file, node_json, tmp_dir=home.tmp)
     return InitResult(node, True, home.config_xml)
 
 

@@ -29,11 +29,10 @@ from kiosk.fleet.layout import (
     FleetError,
     FleetHome,
     atomic_copy,
-    atomic_write,
-    fsync_dir,
 )
 from kiosk.fleet.mesh import pack_names
 from kiosk.fleet.rest import SyncthingClient, SyncthingError
+from kiosk.fsutil import atomic_write, fsync_dir
 
 DEFAULT_KEEP = 3
 _MAX_MANIFEST = 16 << 20
@@ -151,6 +150,6 @@ def publish(
     if textfile is not None:
         textfile.parent.mkdir(parents=True, exist_ok=True)
         data = textfile_figures(manifest.version, at).encode("utf-8")
-        atomic_write(textfile, data, textfile.parent)
+        atomic_write(textfile, data)
     return Published(dest, manifest.version, manifest.release_name, size, tuple(removed),
                      scanned, at)  # fmt: skip

@@ -20,7 +20,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from kiosk.fleet.layout import FleetError, atomic_write
+from kiosk.fleet.layout import FleetError
+from kiosk.fsutil import atomic_write
 
 UNIT_NAME = "kiosk-fleet-syncthing.service"
 UNIT_DIR = Path("/etc/systemd/system")
@@ -78,7 +79,7 @@ def install_unit(text: str, unit_dir: Path = UNIT_DIR, start: bool = True) -> li
         done.append(f"= {path} (up to date)")
     else:
         try:
-            atomic_write(path, text.encode("utf-8"), unit_dir)
+            atomic_write(path, text.encode("utf-8"))
         except OSError as exc:
             raise FleetError(f"{path}: cannot write ({exc}); run it with sudo") from None
         done.append(f"+ {path}")
@@ -116,6 +117,6 @@ def write_targets(path: Path, targets: list[dict[str, Any]]) -> None:
     """Replace Prometheus' targets file atomically (Prometheus rereads it by itself)."""
     text = json.dumps(targets, indent=1) + "\n"
     try:
-        atomic_write(path, text.encode("utf-8"), path.parent)
+        atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise FleetError(f"{path}: cannot write ({exc}); run it with sudo") from None

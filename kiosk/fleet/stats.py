@@ -3,8 +3,9 @@
 :func:`export_snapshot` copies a kiosk's analytics database with SQLite's backup API, which
 reads it in one transaction alongside the kiosk's writer (WAL), so the snapshot is one
 consistent moment. The copy is switched to the rollback journal (a reader then needs no ``-wal``
-or ``-shm`` beside it, so nothing is ever created in the curator's receive-only folder), synced
-and renamed into the kiosk's send-only ``stats-<kiosk>`` folder as ``analytics.sqlite``.
+or ``-shm`` beside it, so nothing is ever created in the curator's receive-only folder) and put
+into the kiosk's send-only ``stats-<kiosk>`` folder as ``analytics.sqlite`` with the kiosk's one
+atomic write (:mod:`kiosk.fsutil`; its temporary file outside the synced folder).
 Syncthing carries it to the curator's machine. A database that has not changed since the last
 export is not copied again.
 
@@ -28,7 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.analytics.merge import MergedSource, merge
-from kiosk.fleet.layout import SNAPSHOT_NAME, FleetError, FleetHome, fsync_dir
+from kiosk.fleet.layout import SNAPSHOT_NAME, FleetError, FleetHome
+from kiosk.fsutil import atomic_stream
+
+_CHUNK = 1 << 20
 
 log = logging.getLogger(__name__)
 
@@ -78,38 +82,39 @@ def export_snapshot(
     if last is not None and signature == last and dest.is_file():
         return Export(dest, False, -1, now), signature
     home.tmp.mkdir(parents=True, exist_ok=True)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f"{SNAPSHOT_NAME}.", suffix=".part", dir=home.tmp)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        try:
-            src = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
-        except sqlite3.Error as exc:
-            raise FleetError(f"{db}: cannot open the analytics database: {exc}") from None
-        try:
-            dst = sqlite3.connect(tmp)
-            try:
-                # One step: the whole copy is read in one transaction, one consistent moment.
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode = DELETE")
-                events = int(dst.execute("SELECT count(*) FROM events").fetchone()[0])
-            finally:
-                dst.close()
-        except sqlite3.Error as exc:
-            raise FleetError(f"{db}: the snapshot failed: {exc}") from None
-        finally:
-            src.close()
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-        fsync_dir(dest.parent)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    # The backup needs a database file of its own to write: a scratch copy outside the synced
+    # folder, never synced (it lives a moment, in the page cache), then put in place with the
+    # kiosk's one atomic write, which makes that copy durable.
+    with tempfile.TemporaryDirectory(prefix="export-", dir=home.tmp) as scratch:
+        tmp = Path(scratch) / SNAPSHOT_NAME
+        events = _backup(db, tmp)
+        with tmp.open("rb") as src, atomic_stream(dest, 0o644, tmp_dir=home.tmp) as out:
+            shutil.copyfileobj(src, out, _CHUNK)
     log.info("fleet: statistics exported (%d events) to %s", events, dest)
     return Export(dest, True, events, now), signature
+
+
+def _backup(db: Path, tmp: Path) -> int:
+    """Copy ``db`` into the new database ``tmp`` in one consistent moment (rollback journal);
+    returns its number of events. FleetError when the database cannot be read."""
+    try:
+        src = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        raise FleetError(f"{db}: cannot open the analytics database: {exc}") from None
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            dst.execute("PRAGMA synchronous = OFF")
+            # One step: the whole copy is read in one transaction, one consistent moment.
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            return int(dst.execute("SELECT count(*) FROM events").fetchone()[0])
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        raise FleetError(f"{db}: the snapshot failed: {exc}") from None
+    finally:
+        src.close()
 
 
 def snapshots(home: FleetHome) -> dict[str, Path]:
