@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from kiosk import __version__
 from kiosk.cli import main
@@ -211,3 +211,60 @@ def test_run_windowed_on_dummy_display(make_collection: Callable[..., Path]) -> 
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
+
+
+def test_long_pack_commands_show_progress_only_to_a_person(
+    make_collection: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pack, verify and install draw a bar on a terminal; piped, or with --json, not a byte."""
+    from kiosk.cli import _common
+    from kiosk.delivery.signing import SecretKey, write_keypair
+
+    src = make_collection()
+    key = SecretKey.generate()
+    write_keypair(key, tmp_path / "k.key", None)
+    trust = ["--trust", str(tmp_path / "k.key.pub")]
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        result = runner.invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return result
+
+    def steps(n: int, *extra: str) -> list[Result]:
+        pack = str(tmp_path / f"v{n}.wrpack")
+        return [
+            run("content", "pack", str(src), "-o", pack, "--key", str(tmp_path / "k.key"),
+                "--version", str(n), "--no-media", *extra),
+            run("content", "verify", pack, *trust, *extra),
+            run("content", "install", pack, "--root", str(tmp_path / "releases"), *trust,
+                "--no-media", *extra),
+        ]  # fmt: skip
+
+    labels = ("Packing", "Checking", "Installing")
+    for result in steps(1):  # piped: the output is the result alone
+        assert not any(label in result.output for label in labels) and "\r" not in result.output
+    monkeypatch.setattr(_common, "on_terminal", lambda: True)
+    for label, result in zip(labels, steps(2), strict=True):
+        assert f"{label} v2.wrpack" in result.stderr
+    for result in steps(3, "--json"):
+        assert json.loads(result.stdout) and not any(label in result.output for label in labels)
+
+
+def test_the_progress_bar_draws_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from kiosk.cli._common import byte_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for enabled in (True, False):
+        screen = Terminal()
+        monkeypatch.setattr(sys, "stderr", screen)
+        with byte_progress(4 << 20, "Copying x.wrpack", enabled=enabled) as progress:
+            for mb in range(1, 5):
+                progress(mb << 20)
+        assert ("Copying x.wrpack" in screen.getvalue()) is enabled
+        assert ("100%" in screen.getvalue()) is enabled

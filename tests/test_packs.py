@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from kiosk.cli import main
+from kiosk.content.validate import validate
 from kiosk.delivery import packs, releases
 from kiosk.delivery.packs import FileEntry, Manifest, PackError
 from kiosk.delivery.signing import SecretKey, write_keypair
@@ -81,6 +82,31 @@ def test_pack_layout_manifest_and_signature(src: Path, key: SecretKey, tmp_path:
     assert (tmp_path / "v1.wrpack.minisig").exists()
     verified = packs.verify_pack(pack, [key.public])
     assert verified.key_id == key.public.id_hex and verified.manifest == manifest
+
+
+def test_making_verifying_and_installing_tell_their_progress(
+    src: Path, key: SecretKey, tmp_path: Path
+) -> None:
+    """A large pack takes a while: each step reports bytes done, rising, ending at the total."""
+    (src / "media" / "archive.bin").write_bytes(os.urandom(5 << 20))  # several 1 MB chunks
+    made: list[tuple[int, int]] = []
+    pack = tmp_path / "v1.wrpack"
+    packs.make_pack(
+        src, pack, validate(src), key=key, version=1, progress=lambda d, t: made.append((d, t))
+    )
+    totals = {t for _, t in made}
+    content = sum(p.stat().st_size for p in src.rglob("*") if p.is_file())
+    assert totals == {3 * content}  # hashing, writing, signing: each one pass over the content
+    done = [d for d, _ in made]
+    assert len(done) > 10 and done == sorted(done) and done[-1] == 3 * content
+    size = pack.stat().st_size
+    for step in ("verify", "install"):
+        read: list[int] = []
+        if step == "verify":
+            packs.verify_pack(pack, [key.public], progress=read.append)
+        else:
+            releases.install_pack(pack, tmp_path / "releases", [key.public], progress=read.append)
+        assert len(read) > 3 and read == sorted(set(read)) and read[-1] == size, step
 
 
 def test_pack_refuses_links_and_broken_collections(

@@ -1,4 +1,5 @@
-"""What every ``kiosk`` command shares: help options, ``--config``, and reading the settings.
+"""What every ``kiosk`` command shares: help options, ``--config``, reading the settings, and a
+progress bar for long copies.
 
 ``--config`` is declared here once (:func:`config_option`) and means the same in every command:
 the file named by ``--config``, else by ``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.yaml`` when it
@@ -9,8 +10,10 @@ error, never a silent fall back to the defaults.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -86,3 +89,39 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line on stderr and end the command with ``code``."""
     click.echo(message, err=True)
     raise SystemExit(code)
+
+
+def on_terminal() -> bool:
+    """Whether a person is watching: stderr is a terminal (not a pipe, a file or the journal)."""
+    return sys.stderr.isatty()
+
+
+class ByteProgress:
+    """The callback :func:`byte_progress` yields: ``progress(done)``, or ``progress(done,
+    total)`` when the total is known only once the work has begun."""
+
+    def __init__(self, bar: Any | None) -> None:
+        self._bar = bar
+        self._done = 0
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        if self._bar is None:
+            return
+        if total is not None and total != self._bar.length:
+            self._bar.length = total
+        self._bar.update(done - self._done)
+        self._done = done
+
+
+@contextlib.contextmanager
+def byte_progress(total: int, label: str, *, enabled: bool = True) -> Iterator[ByteProgress]:
+    """A progress bar on the terminal (stderr) for work on ``total`` bytes; the callback takes
+    the bytes done so far. Nothing is drawn when stderr is not a terminal (piped, a log) or
+    ``enabled`` is off (e.g. ``--json``), so only a person watching sees it."""
+    if not (enabled and on_terminal()):
+        yield ByteProgress(None)
+        return
+    with click.progressbar(
+        length=max(total, 1), label=label, file=sys.stderr, show_pos=False
+    ) as bar:
+        yield ByteProgress(bar)

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli._common import CONTEXT, config_option, fail, json_option, load_settings
+from kiosk.cli._common import (
+    CONTEXT,
+    byte_progress,
+    config_option,
+    fail,
+    json_option,
+    load_settings,
+)
 from kiosk.content.validate import Prober, validate
 from kiosk.delivery import packs
 from kiosk.delivery.signing import SecretKey, SigningError, write_keypair
@@ -192,7 +199,10 @@ def pack(
     no_media: bool,
     as_json: bool,
 ) -> None:
-    """Check a collection folder and pack it into one signed file for the kiosks."""
+    """Check a collection folder and pack it into one signed file for the kiosks.
+
+    A large collection takes a while: on a terminal a bar shows how far it has got.
+    """
     _require_collection(directory)
     secret = _load_secret(key) if key is not None else None
     report = validate(directory, probe_for(no_media))
@@ -200,8 +210,13 @@ def pack(
         for p in report.errors:
             click.echo(str(p), err=True)
         fail(f"not packed: {len(report.errors)} errors (see kiosk content validate)")
-    with curator_errors():
-        info = packs.make_pack(directory, out, report, key=secret, version=version)
+    with (
+        curator_errors(),
+        byte_progress(0, f"Packing {out.name}", enabled=not as_json) as progress,
+    ):
+        info = packs.make_pack(
+            directory, out, report, key=secret, version=version, progress=progress
+        )
     m = info.manifest
     if as_json:
         click.echo(

@@ -19,7 +19,14 @@ from typing import Any, TypeVar
 import click
 
 from kiosk import settings as settings_mod
-from kiosk.cli._common import CONTEXT, config_option, fail, json_option, load_settings
+from kiosk.cli._common import (
+    CONTEXT,
+    byte_progress,
+    config_option,
+    fail,
+    json_option,
+    load_settings,
+)
 from kiosk.cli.content import curator_errors, megabytes, probe_for
 from kiosk.delivery import packs, releases
 from kiosk.delivery.signing import PublicKey, SigningError
@@ -68,6 +75,14 @@ def trust_option(fn: F) -> F:
     )(fn)
 
 
+def _size(path: Path) -> int:
+    """The pack's size for the progress bar (0 when it is missing: the command says so)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _pack_dict(verified: packs.VerifiedPack) -> dict[str, Any]:
     m = verified.manifest
     return {
@@ -88,11 +103,18 @@ def _pack_dict(verified: packs.VerifiedPack) -> dict[str, Any]:
 @config_option
 @json_option
 def verify(pack_file: Path, trust: tuple[str, ...], config: Path | None, as_json: bool) -> None:
-    """Check a pack's signature and every file in it, without installing anything."""
+    """Check a pack's signature and every file in it, without installing anything.
+
+    On a terminal a bar shows how much of the pack has been read.
+    """
     cfg = load_settings(config)
     keys = _trusted(cfg, trust)
-    with curator_errors():
-        verified = packs.verify_pack(pack_file, keys, cfg.content.max_pack_bytes)
+    label = f"Checking {pack_file.name}"
+    with (
+        curator_errors(),
+        byte_progress(_size(pack_file), label, enabled=not as_json) as progress,
+    ):
+        verified = packs.verify_pack(pack_file, keys, cfg.content.max_pack_bytes, progress)
     m = verified.manifest
     if as_json:
         click.echo(json.dumps(_pack_dict(verified), indent=2, ensure_ascii=False))
@@ -120,11 +142,18 @@ def install(
     no_media: bool,
     as_json: bool,
 ) -> None:
-    """Verify a signed pack and switch the kiosk to it in one step (the old one is kept)."""
+    """Verify a signed pack and switch the kiosk to it in one step (the old one is kept).
+
+    On a terminal a bar shows how much of the pack has been read.
+    """
     cfg = load_settings(config)
     keys = _trusted(cfg, trust)
     releases_root = _root(cfg, root)
-    with curator_errors():
+    label = f"Installing {pack_file.name}"
+    with (
+        curator_errors(),
+        byte_progress(_size(pack_file), label, enabled=not as_json) as progress,
+    ):
         result = releases.install_pack(
             pack_file,
             releases_root,
@@ -133,6 +162,7 @@ def install(
             force=force,
             keep=cfg.content.keep_releases,
             max_bytes=cfg.content.max_pack_bytes,
+            progress=progress,
         )
     if as_json:
         click.echo(

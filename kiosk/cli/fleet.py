@@ -12,13 +12,12 @@ import contextlib
 import json
 import os
 import pwd
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
-from kiosk.cli._common import CONTEXT, fail, json_option
+from kiosk.cli._common import CONTEXT, byte_progress, fail, json_option
 
 HOME_ENV = "KIOSK_FLEET_HOME"
 
@@ -51,23 +50,6 @@ def fleet_errors() -> Iterator[None]:
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"kiosk fleet: {where}{(exc.strerror or str(exc)).lower()}")
-
-
-@contextlib.contextmanager
-def byte_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on the terminal (stderr) for a copy of ``total`` bytes; the callback takes
-    the bytes done so far. Nothing is drawn when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        yield lambda done: None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=False) as bar:
-        last = [0]
-
-        def update(done: int) -> None:
-            bar.update(done - last[0])
-            last[0] = done
-
-        yield update
 
 
 @click.group("fleet", context_settings=CONTEXT)
@@ -286,7 +268,7 @@ def publish(pack: Path, to_fleet: bool, folder: Path | None, keep: int, home: Pa
         if folder is not None:
             read_manifest(pack)  # a pack, not some other file
             with byte_progress(size, f"Copying {pack.name}") as progress:
-                atomic_copy(pack, folder / pack.name, folder, progress)
+                atomic_copy(pack, folder / pack.name, None, progress)
             click.echo(f"{pack.name} copied to {folder}; a kiosk installs it from the stick")
             return
         fleet_home = FleetHome(home)

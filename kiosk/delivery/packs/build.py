@@ -1,7 +1,9 @@
 """Making a pack: hash a validated collection folder, sign its manifest, write the tar.
 
 The pack is written through one atomic stream (it appears whole or not at all), and each file is
-hashed again while it is copied, so a file changed during packing is caught, not shipped.
+hashed again while it is copied, so a file changed during packing is caught, not shipped. A pack
+of a large collection takes a while (every byte is read twice, and once more to sign the whole
+file): ``progress`` hears how far it has got.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import io
 import os
 import stat
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -63,13 +66,41 @@ def collect_files(src: Path) -> list[tuple[str, Path]]:
     return out
 
 
-def _hash_file(path: Path) -> tuple[int, str]:
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes in all) as a pack is made."""
+
+
+class _Work:
+    """How far making a pack has got, in bytes: each pass over the content (hashing, writing,
+    and signing the whole file) counts its size once. Reported about every megabyte."""
+
+    def __init__(self, progress: Progress | None, size: int, passes: int) -> None:
+        self.progress = progress
+        self.size = size
+        self.total = max(1, size * passes)
+        self.done = 0
+        self._told = 0
+
+    def add(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None and self.done - self._told >= _CHUNK:
+            self._told = self.done
+            self.progress(min(self.done, self.total), self.total)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+
+
+def _hash_file(path: Path, work: _Work | None = None) -> tuple[int, str]:
     h = hashlib.sha256()
     size = 0
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
             size += len(chunk)
+            if work is not None:
+                work.add(len(chunk))
     return size, h.hexdigest()
 
 
@@ -98,11 +129,13 @@ def make_pack(
     key: SecretKey | None = None,
     version: int | None = None,
     now: _dt.datetime | None = None,
+    progress: Progress | None = None,
 ) -> PackInfo:
     """Pack the collection folder ``src`` (already validated: ``report``) into ``out``.
 
     With ``key`` the manifest is signed inside the pack and ``out.minisig`` is written over the
-    whole file. A collection with errors is refused.
+    whole file. A collection with errors is refused. ``progress(done, total)`` is called as the
+    work advances, in bytes, last with ``done == total``.
     """
     if Path(out).resolve().is_relative_to(Path(src).resolve()):
         raise PackError(f"{out}: write the pack outside the collection folder it packs")
@@ -115,9 +148,10 @@ def make_pack(
     if version is None:
         version = int(now.strftime("%Y%m%d%H%M%S"))
     files = collect_files(src)
+    work = _Work(progress, sum(p.stat().st_size for _, p in files), 3 if key else 2)
     entries = []
     for rel, path in files:
-        size, digest = _hash_file(path)
+        size, digest = _hash_file(path, work)
         entries.append(FileEntry(rel, size, digest))
     validation = {k: v for k, v in report.as_dict().items() if k != "problems"}
     manifest = Manifest.build(entries, version, created, _title(src), validation)
@@ -138,27 +172,31 @@ def make_pack(
             for (rel, path), entry in zip(files, entries, strict=True):
                 info = _tarinfo(f"{CONTENT}/{rel}", entry.size, mtime)
                 with path.open("rb") as fh:
-                    hashing = _HashingReader(fh)
+                    hashing = _HashingReader(fh, work)
                     tf.addfile(info, hashing)
                 if hashing.hexdigest() != entry.sha256 or hashing.size != entry.size:
                     raise PackError(f"{path} changed while it was being packed; pack again")
         detached = None
         if key is not None:
             detached = out.with_name(out.name + ".minisig")
-            whole = _sign_file(key, out, f"{manifest.describe()}, file {out.name}")
+            whole = _sign_file(key, out, f"{manifest.describe()}, file {out.name}", work)
             atomic_write(detached, whole.to_text().encode("utf-8"))
     except OSError as exc:
         raise PackError(f"{out}: cannot write the pack: {os_error_text(exc)}") from None
+    work.finish()
     return PackInfo(out, manifest, key.public.id_hex if key else None, detached)
 
 
-def _sign_file(key: SecretKey, path: Path, comment: str) -> Signature:
+def _sign_file(key: SecretKey, path: Path, comment: str, work: _Work) -> Signature:
     # A pack can be gigabytes: hash it in chunks and sign the BLAKE2b-512 digest, which is
     # exactly what minisign's prehashed ("ED") signature covers.
     h = hashlib.blake2b()
+    # This pass reads the whole file (headers too) but counts as one pass over the content.
+    scale = work.size / max(1, path.stat().st_size)
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
+            work.add(round(len(chunk) * scale))
     return key.sign(
         b"", comment, f"signature from White Road key {key.public.id_hex}", digest=h.digest()
     )
@@ -167,15 +205,17 @@ def _sign_file(key: SecretKey, path: Path, comment: str) -> Signature:
 class _HashingReader:
     """A read-only file wrapper that hashes what tarfile copies out of it."""
 
-    def __init__(self, fh: IO[bytes]) -> None:
+    def __init__(self, fh: IO[bytes], work: _Work) -> None:
         self._fh = fh
         self._h = hashlib.sha256()
+        self._work = work
         self.size = 0
 
     def read(self, n: int = -1) -> bytes:
         data = self._fh.read(n)
         self._h.update(data)
         self.size += len(data)
+        self._work.add(len(data))
         return data
 
     def hexdigest(self) -> str:

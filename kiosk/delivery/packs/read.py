@@ -3,7 +3,8 @@
 Nothing is trusted before the signature checks out: the first two tar entries (manifest and
 signature) are read by hand with size limits, before the tar reader sees the file. After that
 only plain files under ``content/`` that the signed manifest lists are accepted, once each, at
-their listed size; the caller hashes each file while copying it (:func:`copy_checked`).
+their listed size; the caller hashes each file while copying it (:func:`copy_checked`). A pack
+can be gigabytes on a slow USB stick: ``progress`` hears how many of its bytes have been read.
 """
 
 from __future__ import annotations
@@ -135,17 +136,20 @@ def _allowed_pack_size(manifest: Manifest, manifest_len: int, sig_len: int) -> i
 
 
 def iter_files(
-    pack: VerifiedPack,
+    pack: VerifiedPack, progress: Callable[[int], None] | None = None
 ) -> Iterator[tuple[FileEntry, Callable[[int], bytes]]]:
     """Each content file with its reader, after checking its tar entry; hashes are the caller's.
 
     The file is opened again, so it is checked again: the same signed head, the same size bound.
+    ``progress(bytes)`` is called with how much of the pack file has been read, as it grows, and
+    with the file's size once every file has been read.
     """
     expected = {f.path: f for f in pack.manifest.files}
     seen: set[str] = set()
     try:
         with pack.path.open("rb") as fh:
-            if os.fstat(fh.fileno()).st_size > pack.max_size:
+            size = os.fstat(fh.fileno()).st_size
+            if size > pack.max_size:
                 raise PackError("refused: the pack changed while it was read")
             if _read_head(fh) != (pack.manifest.raw, pack.signature):
                 raise PackError("refused: the pack changed while it was read")
@@ -160,7 +164,9 @@ def iter_files(
                     reader = tf.extractfile(member)
                     if reader is None:
                         raise PackError(f"refused: {member.name} cannot be read")
-                    yield entry, _guarded(reader)
+                    yield entry, _guarded(reader, _reporter(fh, progress))
+                if progress is not None:
+                    progress(size)
     except tarfile.TarError as exc:
         raise PackError(f"the pack is damaged or cut short ({exc}); copy it again") from None
     except EOFError:
@@ -175,12 +181,30 @@ def iter_files(
         )
 
 
-def _guarded(reader: IO[bytes]) -> Callable[[int], bytes]:
+def _reporter(fh: IO[bytes], progress: Callable[[int], None] | None) -> Callable[[], None] | None:
+    """Tells ``progress`` where reading the pack file has got (never backwards)."""
+    if progress is None:
+        return None
+    last = [0]
+
+    def report() -> None:
+        at = fh.tell()
+        if at > last[0]:
+            last[0] = at
+            progress(at)
+
+    return report
+
+
+def _guarded(reader: IO[bytes], report: Callable[[], None] | None = None) -> Callable[[int], bytes]:
     """``reader.read`` whose errors, raised in the caller's frame, still read as PackError."""
 
     def read(n: int) -> bytes:
         try:
-            return reader.read(n)
+            data = reader.read(n)
+            if report is not None:
+                report()
+            return data
         except (tarfile.TarError, EOFError) as exc:
             raise PackError(f"the pack is damaged or cut short ({exc}); copy it again") from None
         except OSError as exc:
@@ -253,10 +277,14 @@ def copy_checked(
 
 
 def verify_pack(
-    path: Path, trusted: Sequence[PublicKey], max_bytes: int = DEFAULT_MAX_PACK_BYTES
+    path: Path,
+    trusted: Sequence[PublicKey],
+    max_bytes: int = DEFAULT_MAX_PACK_BYTES,
+    progress: Callable[[int], None] | None = None,
 ) -> VerifiedPack:
-    """Check the signature and every file's size and hash without unpacking anything."""
+    """Check the signature and every file's size and hash without unpacking anything;
+    ``progress`` as for :func:`iter_files`."""
     pack = open_pack(path, trusted, max_bytes)
-    for entry, read in iter_files(pack):
+    for entry, read in iter_files(pack, progress):
         copy_checked(entry, read, lambda _b: None)
     return pack

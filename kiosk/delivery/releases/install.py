@@ -18,7 +18,7 @@ import functools
 import os
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,11 +80,13 @@ def install_pack(
     keep: int = DEFAULT_KEEP,
     max_bytes: int = DEFAULT_MAX_PACK_BYTES,
     on_step: StepCallback | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> InstallResult:
     """Verify, unpack, validate and switch to ``pack_path``; see the module's docstring.
 
     Refused packs leave ``root`` as it was. ``force`` allows a downgrade or a reinstall.
     ``on_step`` is called after each durable step (the power-cut test stops the process there).
+    ``progress(bytes)``: how much of the pack file has been read, as it is unpacked.
     """
     root = Path(root)
     pack = open_pack(pack_path, trusted, max_bytes)
@@ -121,7 +123,7 @@ def install_pack(
             )
         staging = root / f".staging-{secrets.token_hex(6)}"
         try:
-            report = _unpack(pack, staging, probe, job)
+            report = _unpack(pack, staging, probe, job, progress)
             name = _free_name(root, manifest.release_name, current, state)
             if not (root / "releases").is_dir():
                 (root / "releases").mkdir()
@@ -164,7 +166,13 @@ def _free_name(root: Path, base: str, current: Release | None, state: State) -> 
     return name
 
 
-def _unpack(pack: VerifiedPack, staging: Path, probe: Prober | None, job: Job) -> Report:
+def _unpack(
+    pack: VerifiedPack,
+    staging: Path,
+    probe: Prober | None,
+    job: Job,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
     content = staging / CONTENT
     staging.mkdir()
     content.mkdir()
@@ -172,7 +180,7 @@ def _unpack(pack: VerifiedPack, staging: Path, probe: Prober | None, job: Job) -
     job.adopt(content)
     job.step("staging folder made")
     made_dirs = [content]
-    for entry, read in iter_files(pack):
+    for entry, read in iter_files(pack, progress):
         target = content / entry.path
         parent = target.parent
         if not parent.is_dir():
