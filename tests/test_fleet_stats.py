@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from kiosk.analytics import schema
+from kiosk.cli import main
 from kiosk.fleet.layout import SNAPSHOT_NAME, FleetError, FleetHome
 from kiosk.fleet.stats import export_snapshot, merge_fleet, snapshots
 from testkit.fleet import count_events, write_events
@@ -127,3 +129,31 @@ def test_merging_as_often_as_one_likes_counts_each_event_once(tmp_path: Path) ->
 def test_nothing_to_merge_says_so(tmp_path: Path) -> None:
     with pytest.raises(FleetError, match="no kiosk statistics"):
         merge_fleet(FleetHome(tmp_path / "curator"), tmp_path / "merged.sqlite")
+
+
+def test_the_curator_merges_the_fleet_from_the_command_line(tmp_path: Path) -> None:
+    """`kiosk stats merge --fleet`: every kiosk's snapshot, run as often as one likes."""
+    curator = FleetHome(tmp_path / "curator")
+    for i, name in enumerate(("hall-1", "hall-2")):
+        db = tmp_path / f"{name}.sqlite"
+        write_events(db, name, run=200 + i, start_seq=0, n=4 + i)
+        done, _ = export_snapshot(db, FleetHome(tmp_path / name), name)
+        assert done is not None
+        curator.stats_dir(name).mkdir(parents=True)
+        shutil.copyfile(done.path, curator.stats_dir(name) / SNAPSHOT_NAME)
+    out = tmp_path / "museum.db"
+    runner = CliRunner()
+    args = ["stats", "merge", "--fleet", "--home", str(curator.root), "--output", str(out)]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "hall-1.sqlite: 4 events (hall-1), 4 new" in first.output
+    assert count_events(out) == 9
+    again = runner.invoke(main, args)
+    assert again.exit_code == 0 and "5 events (hall-2), 0 new" in again.output
+    assert count_events(out) == 9  # never counted twice
+    empty = runner.invoke(main, [*args[:3], "--home", str(tmp_path / "nothing"), "-o", str(out)])
+    assert empty.exit_code == 1 and "no kiosk statistics" in empty.output
+    both = runner.invoke(main, [*args, str(out)])
+    assert both.exit_code == 2 and "or --fleet" in both.output
+    neither = runner.invoke(main, ["stats", "merge", "--output", str(out)])
+    assert neither.exit_code == 2 and "Traceback" not in neither.output

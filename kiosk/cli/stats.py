@@ -1,7 +1,9 @@
-"""``kiosk stats``: the analytics report, and ``kiosk stats merge`` for several kiosks.
+"""``kiosk stats``: the analytics report, and ``kiosk stats merge`` for several kiosks (given as
+files, or ``--fleet``: every kiosk's snapshot that the fleet brought to the curator's machine).
 
-Thin on purpose: parse, call :mod:`kiosk.analytics.report` / :mod:`~kiosk.analytics.merge`,
-print. Library modules are imported inside the commands so ``kiosk --help`` stays quick.
+Thin on purpose: parse, call :mod:`kiosk.analytics.report` / :mod:`~kiosk.analytics.merge` /
+:func:`kiosk.fleet.stats.merge_fleet`, print. Library modules are imported inside the commands
+so ``kiosk --help`` stays quick.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import NoReturn
 import click
 
 from kiosk.cli._common import CONTEXT, config_option, fail, load_settings
+from kiosk.cli.fleet import home_option
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -104,7 +107,6 @@ def stats(
 @click.argument(
     "sources",
     nargs=-1,
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
 )
 @click.option(
@@ -114,16 +116,36 @@ def stats(
     type=click.Path(path_type=Path, dir_okay=False),
     help="The combined database: created if missing, added to if present.",
 )
-def merge_cmd(sources: tuple[Path, ...], output: Path) -> None:
-    """Combine kiosks' analytics databases into one (e.g. museum.db).
+@click.option(
+    "--fleet",
+    "from_fleet",
+    is_flag=True,
+    help="Merge every kiosk's statistics the fleet brought here (on the curator's machine).",
+)
+@home_option
+def merge_cmd(sources: tuple[Path, ...], output: Path, from_fleet: bool, home: Path) -> None:
+    """Combine kiosks' analytics databases into one (e.g. museum.db): the SOURCES given, or
+    with --fleet every kiosk's latest snapshot in the fleet home's stats folders.
 
     Each event keeps its kiosk's id; merging the same file again, or a newer copy of it,
     adds only what is new, so nothing is ever counted twice. Sources are only read.
     """
-    from kiosk.analytics.merge import MergeError, merge
+    from kiosk.analytics.merge import MergedSource, MergeError, merge
 
+    if from_fleet == bool(sources):
+        _fail("give the databases to merge, or --fleet (one of the two)")
+    results: list[MergedSource]
     try:
-        results = merge(list(sources), output)
+        if from_fleet:
+            from kiosk.fleet.layout import FleetError, FleetHome
+            from kiosk.fleet.stats import merge_fleet
+
+            try:
+                results = merge_fleet(FleetHome(home), output)
+            except FleetError as exc:
+                _fail(str(exc), code=1)
+        else:
+            results = merge(list(sources), output)
     except MergeError as exc:
         _fail(str(exc))
     for r in results:
