@@ -1,9 +1,10 @@
 """Machine settings (``kiosk.yaml``): typed, defaulted, validated.
 
 Everything a technician may set on one kiosk lives here: the screen, sound, camera, languages,
-timeouts and paths. Every field has a default and a line of documentation, so
-``kiosk settings --defaults`` can print a complete, commented file. Reading a file reports an
-unknown key or a bad value as ``path:line: section.key: message``; nothing is guessed.
+timeouts, paths, and the fleet it may belong to. Every field has a default and a line of
+documentation, so ``kiosk settings --defaults`` can print a complete, commented file. Reading a
+file reports an unknown key or a bad value as ``path:line: section.key: message``; nothing is
+guessed.
 """
 
 from __future__ import annotations
@@ -199,6 +200,21 @@ class AnalyticsSettings:
 
 
 @dataclass(frozen=True)
+class FleetSettings:
+    """The museum's kiosks kept in step over its LAN (docs/fleet.md): packs in, statistics out."""
+
+    enabled: bool = _f(
+        False, "install packs from the fleet and send statistics back (set up: install.sh --fleet)"
+    )
+    home: str = _f(
+        "/var/lib/kiosk/fleet", "the fleet home: Syncthing's files and the synced folders"
+    )
+    export_every_s: float = _f(
+        300.0, "seconds between snapshots of the statistics for the curator (when they changed)"
+    )
+
+
+@dataclass(frozen=True)
 class ValidationSettings:
     """What `kiosk content validate` holds a collection to (captioning guidance and sizes)."""
 
@@ -230,6 +246,7 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings)
     logs: LogSettings = field(default_factory=LogSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    fleet: FleetSettings = field(default_factory=FleetSettings)
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     base_dir: Path = field(default=Path("."), compare=False, metadata={"internal": True})
 
@@ -315,6 +332,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "content.keep_releases": (2, 100),
     "content.max_pack_bytes": (1_000_000, 100_000_000_000_000),
     "content.max_boots": (1, 100),
+    "fleet.export_every_s": (10.0, 86400.0),
     "validation.caption_max_lines": (1, 10),
     "validation.caption_max_chars": (10, 200),
     "validation.caption_max_cps": (1.0, 100.0),

@@ -130,3 +130,19 @@ def test_a_default_language_that_is_not_offered_gives_way(tmp_path: Path) -> Non
     # No enabled language in the collection: all of the collection's are offered.
     s = _configured(tmp_path, "languages: {enabled: [de]}\n")
     assert s.visitor_start(("ru", "en"), "ru").languages == ("ru", "en")
+
+
+def test_the_fleet_is_off_until_a_technician_turns_it_on(tmp_path: Path) -> None:
+    fleet = Settings().fleet
+    assert (fleet.enabled, fleet.home, fleet.export_every_s) == (False, "/var/lib/kiosk/fleet", 300)
+    text = settings.defaults_yaml()
+    assert "\nfleet:\n" in text and "  export_every_s: 300.0\n" in text
+    path = tmp_path / "kiosk.yaml"
+    path.write_text("fleet: {enabled: true, home: fleet, export_every_s: 60}\n", encoding="utf-8")
+    s = settings.load(path)
+    assert s.fleet.enabled and s.resolve(s.fleet.home) == tmp_path / "fleet"
+    path.write_text("fleet:\n  export_every_s: 1\n", encoding="utf-8")
+    with pytest.raises(
+        SettingsError, match=r"kiosk.yaml:2: .*fleet.export_every_s: 1.0 is outside"
+    ):
+        settings.load(path)
