@@ -1,5 +1,6 @@
 """The mirror's worker: frames flow, the camera is on only while it runs, a lost camera comes
-back, an error reaches the screen's thread, and every thread is joined."""
+back, an error reaches the screen's thread, and every thread is joined; the attract loop's glance
+for a visitor sees someone, sees nobody at a bare wall, and hands the camera to the mirror."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import numpy as np
 import pytest
 
 from kiosk.mirror import manifest
-from kiosk.mirror.camera import FrameSource, SourceError, StillSource
+from kiosk.mirror.camera import Frame, FrameSource, SourceError, StillSource
+from kiosk.mirror.cues import PerceptionModels
 from kiosk.mirror.pipeline import MirrorPipeline
+from kiosk.mirror.presence import PresenceOptions
 from kiosk.mirror.stylizer import Stylizer, StylizerOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -255,3 +258,145 @@ def test_the_whole_mirror_finds_the_face_and_says_when_models_are_missing(
         assert any("face_landmark" in p and "manifest" in p for p in status.problems)
     finally:
         plain.stop()
+
+
+# ---- the attract loop's glance for a visitor ----
+
+
+class Counted(StillSource):
+    """A still picture that counts the frames it has handed over, and says when it is open."""
+
+    def __init__(self, picture: np.ndarray | Path, log: list[str], name: str) -> None:
+        super().__init__(picture, 640, 480, fps=30, jitter=True, max_fps=10)
+        self.log, self.label, self.taken = log, name, 0
+
+    def _open(self) -> None:
+        self.log.append(f"open {self.label}")
+        super()._open()
+
+    def _release(self) -> None:
+        self.log.append(f"close {self.label}")
+
+    def latest(self, after: int = 0, timeout: float = 1.0) -> Frame | None:
+        frame = super().latest(after, timeout)
+        self.taken += frame is not None
+        return frame
+
+
+@pytest.fixture(scope="module")
+def models() -> PerceptionModels:
+    return PerceptionModels.load(ROOT / "models" / "onnx")
+
+
+def test_the_watch_sees_someone_then_hands_the_camera_to_the_mirror(
+    stylizer: Stylizer, models: PerceptionModels
+) -> None:
+    log: list[str] = []
+    pipe = MirrorPipeline(
+        lambda: Counted(PHOTO, log, "mirror").start(),
+        stylizer,
+        models,
+        watch_source=lambda: Counted(PHOTO, log, "watch").start(),
+        presence=PresenceOptions(fps=10, hold_s=0.5),
+    )
+    assert not pipe.someone_present()
+    pipe.watch(True)
+    try:
+        assert wait_for(pipe.someone_present)  # the astronaut stands in front of the kiosk
+        pipe.start()  # a visitor opens the mirror: the watch lets go of the camera first
+        assert not pipe.someone_present()
+        assert wait_for(lambda: pipe.latest_frame() is not None)
+        assert log == ["open watch", "close watch", "open mirror"]
+        pipe.watch(True)  # ignored while the mirror runs: one camera, one user
+        assert not pipe.someone_present() and log[-1] == "open mirror"
+        pipe.stop()
+        pipe.watch(True)  # back on the attract loop
+        assert wait_for(pipe.someone_present)
+        pipe.watch(False)  # returns at once; the watcher closes the camera by itself
+        assert not pipe.someone_present()
+        assert wait_for(lambda: log[-1] == "close watch")
+    finally:
+        pipe.stop()
+    assert mirror_threads() == []
+
+
+def test_nobody_there_and_no_camera(stylizer: Stylizer, models: PerceptionModels) -> None:
+    log: list[str] = []
+    empty = np.full((480, 640, 3), 128, np.uint8)  # a bare wall
+    sources: list[Counted] = []
+
+    def open_empty() -> FrameSource:
+        sources.append(Counted(empty, log, "watch"))
+        return sources[-1].start()
+
+    pipe = MirrorPipeline(
+        lambda: Counted(PHOTO, log, "mirror").start(),
+        stylizer,
+        models,
+        watch_source=open_empty,
+        presence=PresenceOptions(fps=10),
+    )
+    pipe.watch(True)
+    try:
+        assert wait_for(lambda: bool(sources) and sources[0].taken >= 6)  # glanced six times
+        assert not pipe.someone_present()
+    finally:
+        pipe.stop()
+    assert log == ["open watch", "close watch"]
+
+    def unplugged() -> FrameSource:
+        log.append("tried")
+        raise SourceError("camera 0 cannot be opened")
+
+    pipe = MirrorPipeline(
+        lambda: Counted(PHOTO, log, "mirror").start(),
+        stylizer,
+        models,
+        watch_source=unplugged,
+        presence=PresenceOptions(retry_s=0.05),
+    )
+    pipe.watch(True)
+    try:
+        assert wait_for(lambda: log.count("tried") >= 3)  # tried again and again, calmly
+        assert not pipe.someone_present()
+    finally:
+        pipe.stop()
+    assert mirror_threads() == []
+    # No way to open the camera slowly, or no face detector: nobody is ever looked for.
+    for watchless in (
+        MirrorPipeline(lambda: Counted(PHOTO, log, "m").start(), stylizer, models),
+        MirrorPipeline(
+            lambda: Counted(PHOTO, log, "m").start(),
+            stylizer,
+            PerceptionModels(problems={"face_detection": "missing"}),
+            watch_source=unplugged,
+        ),
+    ):
+        watchless.watch(True)
+        assert watchless.watcher is None and not watchless.someone_present()
+    assert mirror_threads() == []
+
+
+def test_a_camera_asked_for_a_low_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    from kiosk.mirror.camera import CameraSource
+
+    made: list[FakeCapture] = []
+
+    def capture(*args: object) -> FakeCapture:
+        made.append(FakeCapture())
+        return made[-1]
+
+    monkeypatch.setattr(cv2, "VideoCapture", capture)
+    monkeypatch.setattr(FakeCapture, "frames", 10_000)
+    cam = CameraSource(0, 320, 240, max_fps=5).start()
+    try:
+        assert made[0].props[cv2.CAP_PROP_FPS] == 5  # the camera itself slows down
+        assert wait_for(lambda: made[0].n >= 2)
+        first, t0 = made[0].n, time.monotonic()
+        time.sleep(0.5)
+        reads, elapsed = made[0].n - first, time.monotonic() - t0
+        assert reads <= elapsed * 5 + 1  # and the reader reads no faster than asked
+    finally:
+        cam.close()

@@ -1,4 +1,5 @@
-"""Privacy: while the mirror runs for a while, no file is created or written anywhere.
+"""Privacy: while the mirror runs for a while, and while the attract loop glances for a visitor,
+no file is created or written anywhere.
 
 Three nets, because one alone could miss something:
 * a Python audit hook sees every file opened for writing, every directory made, every rename
@@ -18,6 +19,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,26 +90,16 @@ def carphone_or_photo() -> Path:
     return PHOTO
 
 
-def test_no_file_is_created_while_the_mirror_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+@contextmanager
+def nothing_written(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The three nets round the block: no file opened for writing, no picture written by OpenCV,
+    no new file in the usual folders, and no picture in a log record."""
+
     def refuse(*args: object, **kwargs: object) -> Any:
         raise AssertionError(f"a picture was about to be written: {args[:1]}")
 
     monkeypatch.setattr(cv2, "imwrite", refuse)
     monkeypatch.setattr(cv2, "VideoWriter", refuse)
-
-    stylizer = Stylizer(
-        manifest.find(ROOT / "models" / "onnx", "frost"),
-        StylizerOptions(provider="cpu", warm_up_size=(640, 480)),
-    )
-    source = carphone_or_photo()
-
-    def open_source() -> Any:
-        if source.suffix == ".mp4":
-            return VideoSource(source, 640, 480, flip=True).start()
-        from kiosk.mirror.camera import StillSource
-
-        return StillSource(source, 640, 480, flip=True, jitter=True).start()
-
     folders = {
         Path.cwd(): 1,
         Path(tempfile.gettempdir()): 0,
@@ -122,24 +115,11 @@ def test_no_file_is_created_while_the_mirror_runs(monkeypatch: pytest.MonkeyPatc
 
     handler = Keep(logging.DEBUG)
     logging.getLogger().addHandler(handler)
-    # The whole mirror: faces tracked, landmarks, the person mask, the cue map, the stylizer.
-    perception = PerceptionModels.load(ROOT / "models" / "onnx")
-    assert perception.state == "ok"
-    pipe = MirrorPipeline(open_source, stylizer, perception)
-    scene = MirrorScene(pipe, countdown_s=0.3, freeze_s=0.5)
     _seen.clear()
     _watch.set()
     try:
-        scene.enter((800, 600))
-        deadline = time.monotonic() + 3.0
-        scene.handle("snapshot")
-        while time.monotonic() < deadline:
-            scene.update(0.05)
-            scene.view()
-            time.sleep(0.05)
-        assert pipe.latest_frame() is not None and pipe.status().fps > 5
+        yield
     finally:
-        scene.leave()
         _watch.clear()
         logging.getLogger().removeHandler(handler)
     assert _seen == [], _seen
@@ -153,6 +133,64 @@ def test_no_file_is_created_while_the_mirror_runs(monkeypatch: pytest.MonkeyPatc
     for record in records:
         message = record.getMessage()
         assert len(message) < 500 and "array(" not in message, message
+
+
+def test_no_file_is_created_while_the_mirror_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    stylizer = Stylizer(
+        manifest.find(ROOT / "models" / "onnx", "frost"),
+        StylizerOptions(provider="cpu", warm_up_size=(640, 480)),
+    )
+    source = carphone_or_photo()
+
+    def open_source() -> Any:
+        if source.suffix == ".mp4":
+            return VideoSource(source, 640, 480, flip=True).start()
+        from kiosk.mirror.camera import StillSource
+
+        return StillSource(source, 640, 480, flip=True, jitter=True).start()
+
+    # The whole mirror: faces tracked, landmarks, the person mask, the cue map, the stylizer.
+    perception = PerceptionModels.load(ROOT / "models" / "onnx")
+    assert perception.state == "ok"
+    pipe = MirrorPipeline(open_source, stylizer, perception)
+    scene = MirrorScene(pipe, countdown_s=0.3, freeze_s=0.5)
+    with nothing_written(monkeypatch):
+        try:
+            scene.enter((800, 600))
+            deadline = time.monotonic() + 3.0
+            scene.handle("snapshot")
+            while time.monotonic() < deadline:
+                scene.update(0.05)
+                scene.view()
+                time.sleep(0.05)
+            assert pipe.latest_frame() is not None and pipe.status().fps > 5
+        finally:
+            scene.leave()
+
+
+def test_the_glance_for_a_visitor_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attract loop's watch: a camera at a low rate, a face detector, a yes or no kept."""
+    from kiosk.mirror.camera import StillSource
+    from kiosk.mirror.presence import PresenceOptions, PresenceWatcher
+
+    perception = PerceptionModels.load(ROOT / "models" / "onnx")
+    assert perception.detector is not None
+    watcher = PresenceWatcher(
+        lambda: StillSource(PHOTO, 640, 480, flip=True, jitter=True, max_fps=8).start(),
+        perception.detector,
+        PresenceOptions(fps=8),
+    )
+    with nothing_written(monkeypatch):
+        try:
+            watcher.start()
+            deadline = time.monotonic() + 20.0
+            while not watcher.present() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert watcher.present()
+            time.sleep(1.0)  # a few more glances with someone there
+        finally:
+            watcher.join()
+    assert not watcher.present() and not watcher.camera_on
 
 
 def test_the_net_catches_a_write_from_another_thread(tmp_path: Path) -> None:

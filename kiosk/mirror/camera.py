@@ -2,7 +2,9 @@
 
 Each source reads in its own thread and keeps only the newest frame (latest frame wins: a slow
 consumer skips frames rather than falling behind). Frames are delivered as RGB uint8 at the fixed
-capture size, mirrored if asked, ready for the cues and the model.
+capture size, mirrored if asked, ready for the cues and the model. A source opened with
+``max_fps`` reads no faster than that (the attract loop's glance for a visitor needs a few frames
+a second, and a camera asked for a low rate draws less power and decodes less).
 
 Frames live in memory only. Nothing here writes a file, logs a picture or keeps more than the
 newest frame.
@@ -67,10 +69,12 @@ class FrameSource:
         flip: bool = False,
         name: str = "source",
         lockstep: bool = False,
+        max_fps: float = 0.0,
     ) -> None:
         self.width, self.height, self.flip = width, height, flip
         self.name = name
         self.lockstep = lockstep
+        self.max_fps = max_fps
         self._taken = threading.Event()
         self._taken.set()
         self.state = "opening"
@@ -113,10 +117,16 @@ class FrameSource:
                         if self._stop.is_set():
                             return
                     self._taken.clear()
+                started = time.monotonic()
                 data = self._read()
                 if data is None:
                     break
                 self._publish(data)
+                if self.max_fps > 0:
+                    # A slow reader: the frames in between are never decoded.
+                    rest = 1.0 / self.max_fps - (time.monotonic() - started)
+                    if rest > 0 and self._stop.wait(rest):
+                        break
             if self.state == "running":
                 self.state = "ended"
         except Exception as exc:  # stored: the pipeline reports it and reopens the source
@@ -177,9 +187,15 @@ class CameraSource(FrameSource):
     """
 
     def __init__(
-        self, index: int, width: int, height: int, flip: bool = True, lock_after_s: float = 1.0
+        self,
+        index: int,
+        width: int,
+        height: int,
+        flip: bool = True,
+        lock_after_s: float = 1.0,
+        max_fps: float = 0.0,
     ) -> None:
-        super().__init__(width, height, flip, name=f"camera{index}")
+        super().__init__(width, height, flip, name=f"camera{index}", max_fps=max_fps)
         self.index = index
         self.lock_after_s = lock_after_s
         self._cap: cv2.VideoCapture | None = None
@@ -201,6 +217,9 @@ class CameraSource(FrameSource):
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        if self.max_fps > 0:
+            # The camera picks its nearest rate (often 5 fps): less power, less USB traffic.
+            cap.set(cv2.CAP_PROP_FPS, self.max_fps)
         self._cap = cap
         self._opened_at = time.monotonic()
         got = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
@@ -259,8 +278,11 @@ class VideoSource(FrameSource):
         flip: bool = False,
         loop: bool = True,
         realtime: bool = True,
+        max_fps: float = 0.0,
     ) -> None:
-        super().__init__(width, height, flip, name=f"video:{path.name}", lockstep=not realtime)
+        super().__init__(
+            width, height, flip, name=f"video:{path.name}", lockstep=not realtime, max_fps=max_fps
+        )
         self.path, self.loop, self.realtime = path, loop, realtime
         self._cap: cv2.VideoCapture | None = None
         self._interval = 1 / 25
@@ -316,8 +338,9 @@ class StillSource(FrameSource):
         flip: bool = False,
         fps: float = 30.0,
         jitter: bool = False,
+        max_fps: float = 0.0,
     ) -> None:
-        super().__init__(width, height, flip, name="still", lockstep=fps <= 0)
+        super().__init__(width, height, flip, name="still", lockstep=fps <= 0, max_fps=max_fps)
         self._source = image
         self.fps = fps
         self.jitter = jitter
@@ -366,19 +389,20 @@ def camera_present(spec: str) -> bool:
 
 
 def source_factory(
-    spec: str, width: int, height: int, flip: bool = True
+    spec: str, width: int, height: int, flip: bool = True, max_fps: float = 0.0
 ) -> Callable[[], FrameSource]:
-    """A function that opens the configured source: a camera index, a video, or a picture."""
+    """A function that opens the configured source: a camera index, a video, or a picture;
+    ``max_fps`` > 0 reads at most that many frames a second."""
     spec = spec.strip()
 
     def open_source() -> FrameSource:
         if is_camera_spec(spec):
-            return CameraSource(int(spec), width, height, flip).start()
+            return CameraSource(int(spec), width, height, flip, max_fps=max_fps).start()
         path = Path(spec)
         if not path.is_file():
             raise SourceError(f"{spec}: no such camera or file")
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            return StillSource(path, width, height, flip).start()
-        return VideoSource(path, width, height, flip).start()
+            return StillSource(path, width, height, flip, max_fps=max_fps).start()
+        return VideoSource(path, width, height, flip, max_fps=max_fps).start()
 
     return open_source

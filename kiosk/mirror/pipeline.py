@@ -12,6 +12,12 @@ its plain frost grade, and :meth:`MirrorPipeline.status` says which model is mis
 
 An error in the cues or the model is stored and re-raised on the screen's thread by
 :meth:`MirrorPipeline.check`; a camera problem only changes the status.
+
+While the attract loop shows, :meth:`MirrorPipeline.watch` lets a
+:class:`~kiosk.mirror.presence.PresenceWatcher` glance for a visitor with the same face detector
+and the camera at a low rate, and :meth:`MirrorPipeline.someone_present` says whether someone is
+there. The mirror and the watcher never hold the camera together: starting the mirror stops the
+watch, and the mirror's worker waits for the watcher to close the camera before opening it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import numpy as np
 from kiosk.mirror.camera import FrameSource
 from kiosk.mirror.cues import CueOptions, CueTracker, PerceptionModels
 from kiosk.mirror.imaging import cover
+from kiosk.mirror.presence import PresenceOptions, PresenceWatcher
 from kiosk.mirror.stylizer import Stylizer
 
 log = logging.getLogger(__name__)
@@ -75,6 +82,8 @@ class MirrorPipeline:
         cue_options: CueOptions | None = None,
         retry_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        watch_source: Callable[[], FrameSource] | None = None,
+        presence: PresenceOptions | None = None,
     ) -> None:
         self.open_source = open_source
         self.stylizer = stylizer
@@ -95,6 +104,13 @@ class MirrorPipeline:
         self._times: deque[float] = deque(maxlen=30)
         self._stylize_ms: deque[float] = deque(maxlen=30)
         self._cues_ms: deque[float] = deque(maxlen=30)
+        # The attract loop's glance for a visitor: only with a face detector and a way to open
+        # the camera at a low rate (``watch_source``); without them nobody is ever "present".
+        self.watcher: PresenceWatcher | None = None
+        if watch_source is not None and self.perception.detector is not None:
+            self.watcher = PresenceWatcher(
+                watch_source, self.perception.detector, presence, clock=clock
+            )
 
     # ---- the screen's side ----
     def describe(self) -> dict[str, object]:
@@ -102,17 +118,35 @@ class MirrorPipeline:
         return {**self.stylizer.describe(), "perception": self.perception.describe()}
 
     def start(self) -> None:
-        """Open the camera and start stylizing (no-op when already running)."""
+        """Open the camera and start stylizing (no-op when already running); stops a watch."""
         if self._thread is not None:
             return
+        if self.watcher is not None:
+            self.watcher.stop()  # the worker waits for it to close the camera
         self._stop.clear()
         with self._lock:
             self._state, self._error, self._latest = "starting", None, None
         self._thread = threading.Thread(target=self._run, name="mirror-pipeline", daemon=True)
         self._thread.start()
 
+    def watch(self, on: bool) -> None:
+        """Glance for a visitor (camera at a low rate) while ``on``; never while the mirror
+        runs. Returns at once: the watcher opens and closes the camera in its own thread."""
+        if self.watcher is None:
+            return
+        if on and self._thread is None:
+            self.watcher.start()
+        else:
+            self.watcher.stop()
+
+    def someone_present(self) -> bool:
+        """Whether the watch sees someone in front of the kiosk now (False when not watching)."""
+        return self.watcher is not None and self.watcher.present()
+
     def stop(self) -> None:
-        """Stop, close the camera (its light goes off), forget every frame."""
+        """Stop, close the camera (its light goes off), forget every frame; ends a watch too."""
+        if self.watcher is not None:
+            self.watcher.join()
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
@@ -177,6 +211,8 @@ class MirrorPipeline:
         ever_opened = False
         tracker = CueTracker(self.perception, self.cue_options)
         started, last = self.clock(), 0
+        if self.watcher is not None:
+            self.watcher.join()  # the attract loop's watch lets go of the camera first
         try:
             while not self._stop.is_set():
                 if source is None:

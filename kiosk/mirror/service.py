@@ -4,10 +4,11 @@
   a model to run, and a camera present. It never opens the camera, so it is cheap to ask every few
   seconds; the button comes back by itself when a camera is plugged in again.
 * :func:`create_mirror` loads the model and returns a stopped :class:`MirrorPipeline`; the scene
-  starts it (and so switches the camera on) when the visitor opens the mirror.
+  starts it (and so switches the camera on) when the visitor opens the mirror, and the attract
+  loop asks it to watch for a visitor (the camera at a few frames a second) while it shows.
 * :func:`create_scene` makes the scene's behaviour with the settings' timings. For the admin
-  screen, ``pipeline.status()`` and ``pipeline.stylizer.describe()`` say where the model runs
-  (``kiosk.app`` hands them to the panel through the UI's diagnostics port).
+  screen, ``pipeline.status()`` and ``pipeline.describe()`` say where the model runs and which
+  perception model is missing (``kiosk.app`` hands them to the panel and the health file).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kiosk.mirror.camera import camera_present, source_factory
 from kiosk.mirror.cues import CueOptions, PerceptionModels
 from kiosk.mirror.perception import PerceptionOptions
 from kiosk.mirror.pipeline import MirrorPipeline
+from kiosk.mirror.presence import PresenceOptions
 from kiosk.mirror.scene import MirrorPort, MirrorScene
 from kiosk.mirror.stylizer import Stylizer, StylizerError, StylizerOptions
 from kiosk.settings import Settings
@@ -73,7 +75,12 @@ def create_mirror(settings: Settings, warm_up: bool = True) -> MirrorPipeline:
     cue_options = CueOptions(perception=PerceptionOptions(provider=cam.provider))
     perception = PerceptionModels.load(settings.path("models"), cue_options)
     source = source_factory(_device(settings), cam.width, cam.height, cam.flip)
-    return MirrorPipeline(source, stylizer, perception, cue_options)
+    # The attract loop's glance for a visitor: the same camera, a few frames a second.
+    presence = PresenceOptions()
+    watch = source_factory(_device(settings), cam.width, cam.height, cam.flip, presence.fps)
+    return MirrorPipeline(
+        source, stylizer, perception, cue_options, watch_source=watch, presence=presence
+    )
 
 
 def create_scene(settings: Settings, mirror: MirrorPort) -> MirrorScene:
