@@ -90,6 +90,38 @@ def test_enabled_from_settings(tmp_path: Path) -> None:
     assert writer.write(SNAP) and writer.path.exists()
 
 
+def test_a_fleet_kiosk_adds_the_fleets_figures(tmp_path: Path) -> None:
+    """With the fleet on, the health file carries the installed pack's version, the statistics
+    export's age and the packs' counts, read from files (Syncthing may be down)."""
+    from kiosk.fleet.layout import FleetHome
+
+    home = FleetHome(tmp_path / "fleet")
+    home.write_state({"installed_total": 2, "refused_total": 1, "stats": {"exported_at": 1000.0}})
+    cfg = tmp_path / "kiosk.yaml"
+    cfg.write_text(
+        "health: {enabled: true, textfile: kiosk.prom}\n"
+        "paths: {releases: releases}\n"
+        "fleet: {enabled: true, home: fleet}\n",
+        encoding="utf-8",
+    )
+    writer = HealthWriter.from_settings(settings_mod.load(cfg))
+    writer.wall = lambda: 1090.0
+    assert writer.write(SNAP)
+    samples = _samples((tmp_path / "kiosk.prom").read_text())
+    assert samples["kiosk_up"] == "1"  # the kiosk's own figures first
+    assert samples["kiosk_fleet_pack_version"] == "0"  # nothing installed yet
+    assert samples["kiosk_fleet_stats_export_age_seconds"] == "90"
+    assert samples["kiosk_fleet_packs_installed_total"] == "2"
+    assert samples["kiosk_fleet_packs_refused_total"] == "1"
+    assert "# TYPE kiosk_fleet_packs_refused_total counter" in (tmp_path / "kiosk.prom").read_text()
+    # Without the fleet, none of its figures; a failing figure never costs the kiosk's own.
+    cfg.write_text("health: {enabled: true, textfile: kiosk.prom}\n", encoding="utf-8")
+    plain = HealthWriter.from_settings(settings_mod.load(cfg))
+    assert plain.write(SNAP) and "kiosk_fleet" not in (tmp_path / "kiosk.prom").read_text()
+    broken = HealthWriter(tmp_path / "broken.prom", extra=lambda now: [][0])
+    assert broken.write(SNAP) and "kiosk_up 1" in (tmp_path / "broken.prom").read_text()
+
+
 def _logs_settings(tmp_path: Path, text: str) -> settings_mod.Settings:
     cfg = tmp_path / "kiosk.yaml"
     cfg.write_text(text, encoding="utf-8")

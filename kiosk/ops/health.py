@@ -9,7 +9,8 @@ The figures: ``kiosk_up``, ``kiosk_uptime_seconds``, ``kiosk_frame_rate``,
 ``kiosk_frames_dropped_total``, ``kiosk_faults_total{kind}``, ``kiosk_resident_memory_bytes``,
 ``kiosk_open``, ``kiosk_quiet``,
 ``kiosk_info{version,content_release,provider}`` and ``kiosk_health_timestamp_seconds`` (alert when
-it grows old: the kiosk, or its writing, has stopped).
+it grows old: the kiosk, or its writing, has stopped). With ``fleet.enabled``, the fleet's figures
+follow (:mod:`kiosk.fleet.health`: the installed pack's version, the statistics export's age...).
 """
 
 from __future__ import annotations
@@ -102,11 +103,13 @@ class HealthWriter:
         interval_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        extra: Callable[[float], list[str]] | None = None,
     ) -> None:
         self.path = path
         self.interval_s = interval_s
         self.clock = clock
         self.wall = wall
+        self.extra = extra  # more figures' lines at a (wall) time, e.g. the fleet's
         self.failures = 0
         self._last: float | None = None
 
@@ -114,7 +117,8 @@ class HealthWriter:
     def from_settings(cls, settings: Settings) -> HealthWriter:
         """A writer for ``health.textfile``, or a disabled one when ``health.enabled`` is off."""
         h = settings.health
-        return cls(settings.resolve(h.textfile) if h.enabled else None, h.interval_s)
+        extra = fleet_lines(settings) if h.enabled and settings.fleet.enabled else None
+        return cls(settings.resolve(h.textfile) if h.enabled else None, h.interval_s, extra=extra)
 
     @property
     def enabled(self) -> bool:
@@ -137,7 +141,8 @@ class HealthWriter:
         try:
             # Not synced: the file is rewritten every few seconds, and a sync that often would
             # wear out an SD card for a file that is worthless after a power cut anyway.
-            text = render(snapshot, self.wall()).encode("utf-8")
+            now = self.wall()
+            text = (render(snapshot, now) + self._extra(now)).encode("utf-8")
             atomic_write(self.path, text, mode=0o644, durable=False)
         except OSError as exc:
             self.failures += 1
@@ -148,3 +153,22 @@ class HealthWriter:
                 )
             return False
         return True
+
+    def _extra(self, now: float) -> str:
+        if self.extra is None:
+            return ""
+        try:
+            return "".join(f"{line}\n" for line in self.extra(now))
+        except Exception as exc:  # the kiosk's own figures are still written
+            log.warning("health file: the extra figures failed: %s", exc)
+            return ""
+
+
+def fleet_lines(settings: Settings) -> Callable[[float], list[str]]:
+    """The fleet's figures for the health file, read from the fleet home and the releases folder
+    at each write (files only: they are written while Syncthing is down, too)."""
+    from kiosk.fleet import health as fleet_health
+    from kiosk.fleet.layout import FleetHome
+
+    home, root = FleetHome(settings.resolve(settings.fleet.home)), settings.path("releases")
+    return lambda now: fleet_health.render(fleet_health.figures(home, root, now))
