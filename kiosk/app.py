@@ -360,8 +360,13 @@ def tour_language(
     shot("01-attract")
     loop.go(Transition("gallery"))
     ctx.lang = lang  # a visit starts in the default language; the tour shows each one
+    # The gallery as visitors find it where the mirror is switched on and its camera is there:
+    # with the mirror's card (the tour never opens the mirror; the other pages are drawn as
+    # without a camera).
+    ctx.mirror_available = settings.camera.enabled
     loop.scene.relayout()
     shot("02-gallery")
+    ctx.mirror_available = False
     for i, explorer in enumerate(collection.explorers):
         loop.go(Transition("explorer", explorer.slug))
         shot(f"{3 + i:02d}-{explorer.slug}")

@@ -2,7 +2,8 @@
 
 :class:`FakePlayer` (the player port) records what it was asked to do and keeps a clock the test
 sets; :class:`FakeSink` is a sound output to name in the admin panel; :class:`FakeDiagnostics`
-(the diagnostics port) returns the figures the test gives it.
+(the diagnostics port) returns the figures the test gives it; :class:`FakeMirror` (the mirror
+port) is a camera the test switches, with a visitor in front of it or not.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy as np
 from kiosk.content.model import Segment
 from kiosk.media import Faults, PlayerState
 from kiosk.media.convert import PixelFormat
-from kiosk.ui.ports import Diagnostics, DiagnosticsPort, PlayerPort
+from kiosk.mirror.pipeline import MirrorFrame, MirrorStatus
+from kiosk.ui.ports import Diagnostics, DiagnosticsPort, MirrorPort, PlayerPort
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,55 @@ class FakeDiagnostics:
         return self.figures
 
 
-def _implements_the_ports() -> tuple[PlayerPort, DiagnosticsPort]:
+@dataclass
+class FakeMirror:
+    """A mirror whose camera and visitor the test switches; records what it was asked.
+
+    ``present``: someone stands in front of the camera (seen only while watching).
+    """
+
+    present: bool = False
+    calls: list[str] = field(default_factory=list)
+    running: bool = False
+    watching: bool = False
+    view_size: tuple[int, int] | None = None
+    faces: int = 1
+    index: int = 0
+
+    def start(self) -> None:
+        self.calls.append("start")
+        self.running, self.watching = True, False
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+        self.running = self.watching = False
+
+    def set_view_size(self, size: tuple[int, int] | None) -> None:
+        self.view_size = size
+
+    def latest_frame(self) -> MirrorFrame | None:
+        if not self.running:
+            return None
+        self.index += 1
+        w, h = self.view_size or (160, 120)
+        data = np.full((h, w, 3), 90, np.uint8)
+        return MirrorFrame(data, (w, h), self.index / 30, self.index, self.faces)
+
+    def status(self) -> MirrorStatus:
+        state = "running" if self.running else "off"
+        return MirrorStatus(state, self.running, "cpu", 30.0 if self.running else 0.0, 5.0, 2.0)
+
+    def check(self) -> None:
+        pass
+
+    def watch(self, on: bool) -> None:
+        self.calls.append(f"watch:{on}")
+        self.watching = on and not self.running
+
+    def someone_present(self) -> bool:
+        return self.watching and self.present
+
+
+def _implements_the_ports() -> tuple[PlayerPort, DiagnosticsPort, MirrorPort]:
     """Never called: ``mypy tests/ui_fakes.py`` fails here when a fake falls behind its port."""
-    return FakePlayer(), FakeDiagnostics()
+    return FakePlayer(), FakeDiagnostics(), FakeMirror()

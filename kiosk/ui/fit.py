@@ -2,7 +2,10 @@
 configured screen size (and in large-text mode), and can every image be shown?
 
 A long body text pages, so it always fits; but a name, a summary or the collection's title that
-cannot fit its place even at the smallest size is an error a curator must fix. Run by
+cannot fit its place even at the smallest size is an error a curator must fix, and so is a
+gallery title (the kiosk's word ``choose``, which a collection may write) that would have to
+shrink below the body text's size. The gallery is checked as the kiosk draws it where the
+settings switch the mirror on: with the mirror's card among the explorers'. Run by
 ``kiosk content validate`` through the validator's ``extra`` hook.
 """
 
@@ -18,8 +21,16 @@ from kiosk.content.model import Collection
 from kiosk.content.validate import find_line
 from kiosk.settings import Settings
 from kiosk.ui import theme
-from kiosk.ui.layout import PageLayout, explorer_regions, gallery_grid
-from kiosk.ui.text import fit_words, layout_text, wrap_lines
+from kiosk.ui.layout import (
+    CARD_NAME_LINES,
+    PageLayout,
+    card_name_px,
+    explorer_regions,
+    gallery_grid,
+    gallery_heading,
+    gallery_title_px,
+)
+from kiosk.ui.text import layout_text, wrap_lines
 from kiosk.yamlsrc import Problem
 
 
@@ -40,15 +51,20 @@ def check_text_fit(collection: Collection, settings: Settings) -> Iterable[Probl
         for large in (False, True):
             layout = PageLayout(size, metrics, large)
             mode = f"{size[0]}x{size[1]}" + (", large text" if large else "")
-            yield from _check_mode(collection, layout, mode, seen)
+            yield from _check_mode(collection, layout, mode, seen, settings.camera.enabled)
 
 
 def _check_mode(
-    collection: Collection, lay: PageLayout, mode: str, seen: set[tuple[str, str, str]]
+    collection: Collection,
+    lay: PageLayout,
+    mode: str,
+    seen: set[tuple[str, str, str]],
+    mirror: bool = True,
 ) -> Iterable[Problem]:
     """The scenes' own layout at one screen and text size: does each text fit its place?"""
     page = explorer_regions(lay)
-    card_w = gallery_grid(lay, len(collection.explorers)).name_width
+    grid = gallery_grid(lay, len(collection.explorers), mirror)
+    card_w = grid.name_width
     cpath = collection.root / "collection.yaml"
 
     def once(path: Path, key: str, problem: Problem) -> Iterable[Problem]:
@@ -69,6 +85,21 @@ def _check_mode(
                     f"title ({lang}) is too long for the screen at {mode}",
                 ),
             )
+        choose = collection.word(lang, "choose")
+        label = collection.word(lang, "page", i=grid.pages, n=grid.pages)
+        heading = gallery_heading(lay, grid, label)
+        px = gallery_title_px(lay, heading, choose)
+        if px < lay.px_body or theme.font("serif", px).size(choose)[0] > heading.w:
+            yield from once(
+                cpath,
+                f"choose{lang}",
+                Problem(
+                    cpath,
+                    find_line(cpath, "choose:"),
+                    f"the gallery's title ({lang}, word 'choose') is too long for the screen "
+                    f"at {mode}",
+                ),
+            )
         for e in collection.explorers:
             ypath = e.folder / "explorer.yaml"
             name = e.name.get(lang)
@@ -83,8 +114,8 @@ def _check_mode(
                         f"name ({lang}) does not fit the explorer page at {mode}",
                     ),
                 )
-            px = fit_words(name, "sans-bold", lay.px_card_name, card_w, lay.px_small)
-            if len(wrap_lines(name, "sans-bold", px, card_w)) > 2:
+            px = card_name_px(lay, name, card_w)
+            if len(wrap_lines(name, "sans-bold", px, card_w)) > CARD_NAME_LINES:
                 yield from once(
                     ypath,
                     f"card{lang}",

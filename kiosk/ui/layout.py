@@ -2,9 +2,12 @@
 
 :class:`PageLayout` holds the sizes every page shares (margins, touch targets, type sizes, the
 bottom bar), computed once per screen size and text size, so landscape and portrait screens share
-one layout. :func:`gallery_grid` and :func:`explorer_regions` place the cards and the explorer
-page's parts. The scenes draw with these, and ``kiosk content validate`` (:mod:`kiosk.ui.fit`)
-checks that texts fit with the very same numbers.
+one layout. :func:`gallery_grid` places the gallery's cards (the explorers', then the frost
+mirror's), :func:`gallery_heading` and :func:`gallery_title_px` its title,
+:func:`explorer_regions` places the explorer page's parts, and :func:`camera_sign_rect` and
+:func:`invitation_rect` the attract loop's camera sign and invitation to the mirror. The scenes
+draw with these, and ``kiosk content validate`` (:mod:`kiosk.ui.fit`) checks that texts fit with
+the very same numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import pygame
 
 from kiosk.ui import theme
+from kiosk.ui.text import fit_words, wrap_lines
 
 LARGE_TEXT = 1.3  # how much larger type is in large-text mode
 CARD_NAME_LARGE = 1.1  # a gallery card's name grows less: the card does not
@@ -63,7 +67,10 @@ class PageLayout:
 
 @dataclass(frozen=True)
 class GalleryGrid:
-    """The gallery's cards: ``cols`` x ``rows`` per page in ``area``, paged when they overflow."""
+    """The gallery's cards: ``cols`` x ``rows`` per page in ``area``, paged when they overflow.
+
+    With ``mirror`` the last card is the frost mirror's, after every explorer's.
+    """
 
     area: pygame.Rect
     cols: int
@@ -71,6 +78,7 @@ class GalleryGrid:
     pages: int
     card: tuple[int, int]
     gap: int
+    mirror: bool = False
 
     @property
     def per_page(self) -> int:
@@ -102,24 +110,104 @@ class GalleryGrid:
         return self.card[0] - 2 * self.gap
 
 
-def gallery_grid(layout: PageLayout, explorers: int) -> GalleryGrid:
-    """Where the gallery puts ``explorers`` cards; room is left for page arrows if they page."""
+def gallery_grid(layout: PageLayout, explorers: int, mirror: bool = False) -> GalleryGrid:
+    """Where the gallery puts ``explorers`` cards and, with ``mirror``, the frost mirror's card
+    after them; room is left for page arrows if they page."""
     lay = layout
     area = lay.content.copy()
-    head = int(lay.px_title * 1.6)
+    head = _gallery_head(lay)
     area.top += head
     area.height -= head
     cols = 2 if lay.portrait else 3
     rows = 3 if lay.portrait else 2
     if lay.large:
         cols, rows = (2, 2) if lay.portrait else (3, 1)
-    pages = max(1, -(-explorers // (cols * rows)))
+    count = explorers + int(mirror)
+    if mirror and explorers <= cols * rows < count:
+        # The mirror's card alone on a second page would hardly be found: one more row
+        # (portrait) or column (landscape) keeps it beside the explorers.
+        if lay.portrait:
+            rows += 1
+        else:
+            cols += 1
+    pages = max(1, -(-count // (cols * rows)))
     if pages > 1:
         area.left += lay.target + lay.gap
         area.width -= 2 * (lay.target + lay.gap)
     cw = (area.w - lay.gap * (cols - 1)) // cols
     ch = (area.h - lay.gap * (rows - 1)) // rows
-    return GalleryGrid(area, cols, rows, pages, (cw, ch), lay.gap)
+    return GalleryGrid(area, cols, rows, pages, (cw, ch), lay.gap, mirror)
+
+
+def _gallery_head(layout: PageLayout) -> int:
+    return int(layout.px_title * 1.6)
+
+
+def gallery_heading(layout: PageLayout, grid: GalleryGrid, page_label: str = "") -> pygame.Rect:
+    """The room of the gallery's title at the top of the page. When the gallery pages, its page
+    number (``page_label``, e.g. "2 of 3") stands at the top right, and the centred title keeps
+    clear of it on both sides."""
+    lay = layout
+    heading = pygame.Rect(lay.content.left, lay.content.top, lay.content.w, _gallery_head(lay))
+    if grid.pages > 1 and page_label:
+        label_w = theme.font("sans", lay.px_small).size(page_label)[0]
+        heading.inflate_ip(-2 * (label_w + lay.gap), 0)
+    return heading
+
+
+def fit_line(text: str, kind: str, px: int, width: int, min_px: int) -> int:
+    """The largest size from ``px`` down to ``min_px`` at which ``text`` fits ``width`` on one
+    line (``min_px`` when even that is too wide: the fit check reports it)."""
+    while px > min_px and theme.font(kind, px).size(text)[0] > width:
+        px -= 1
+    return px
+
+
+CARD_NAME_LINES = 2  # a name on a gallery card takes at most two lines
+
+
+def card_name_px(layout: PageLayout, name: str, width: int) -> int:
+    """The size of a name on a gallery card ``width`` wide: the card's name size, smaller until
+    every word fits and the name takes at most two lines (a long name on a narrow card, in large
+    text on a portrait screen); never under the small text size (the fit check reports that)."""
+    lay = layout
+    return fit_lines(name, "sans-bold", lay.px_card_name, width, lay.px_small, CARD_NAME_LINES)
+
+
+def fit_lines(text: str, kind: str, px: int, width: int, min_px: int, lines: int) -> int:
+    """The largest size from ``px`` down to ``min_px`` at which every word of ``text`` fits
+    ``width`` and the whole takes at most ``lines`` lines (``min_px`` when nothing does)."""
+    px = fit_words(text, kind, px, width, min_px)
+    while px > min_px and len(wrap_lines(text, kind, px, width)) > lines:
+        px -= 1
+    return px
+
+
+def gallery_title_px(layout: PageLayout, heading: pygame.Rect, title: str) -> int:
+    """The gallery title's size: the page's title size, smaller where a long title (a long
+    language, large text on a portrait screen) would run past its ``heading`` room; never under
+    the small text size."""
+    return fit_line(title, "serif", layout.px_title, heading.w, layout.px_small)
+
+
+def camera_sign_rect(layout: PageLayout) -> pygame.Rect:
+    """The attract loop's "camera on" sign while it watches for a visitor: at the bottom left,
+    on the title's dark band, clear of the title and of the clips' own captions at the top."""
+    lay = layout
+    h = round(lay.px_small * 2.9)  # room for two lines where one would run into the pulse
+    w = lay.w // 2 - lay.target - lay.gap - lay.margin  # left of the touch pulse at the bottom
+    return pygame.Rect(lay.margin, lay.h - lay.margin - h, w, h)
+
+
+def invitation_rect(layout: PageLayout, languages: int) -> pygame.Rect:
+    """The attract loop's invitation to the mirror: a plate at the top, where a visitor's eyes
+    are, clear of the title's band at the bottom; the visitor's language on the first line,
+    each other language on one line under it."""
+    lay = layout
+    w = lay.content.w if lay.portrait else int(lay.w * 0.62)
+    lines = round(lay.px_head * 1.35) + max(0, languages - 1) * round(lay.px_body * 1.35)
+    h = max(lay.target * 2, lines + 2 * lay.gap)
+    return pygame.Rect((lay.w - w) // 2, lay.margin, w, h)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""The gallery: every explorer as a large card, in chronological order, paged when they overflow."""
+"""The gallery: every explorer as a large card, in chronological order, paged when they overflow.
+
+When the frost mirror is offered (a camera is there and staff have not hidden it) its card comes
+after the explorers', the same size, with the mirror's emblem drawn by the kiosk
+(:mod:`kiosk.mirror.emblem`); a tap on it opens the mirror. Where the cards are comes from
+:func:`kiosk.ui.layout.gallery_grid`, which the fit check uses too.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,30 @@ import pygame
 
 from kiosk.analytics.events import Fault, FaultKind
 from kiosk.content.model import Explorer
+from kiosk.mirror import emblem
 from kiosk.ui.context import Context, Transition
 from kiosk.ui.input import Gesture
-from kiosk.ui.layout import gallery_grid
+from kiosk.ui.layout import (
+    CARD_NAME_LINES,
+    card_name_px,
+    fit_line,
+    fit_lines,
+    gallery_grid,
+    gallery_heading,
+    gallery_title_px,
+)
 from kiosk.ui.scenes.base import Scene
-from kiosk.ui.text import fit_words, wrap_lines
-from kiosk.ui.widgets import Button
+from kiosk.ui.text import wrap_lines
+from kiosk.ui.widgets import Button, draw_button
 
 log = logging.getLogger(__name__)
+
+EMBLEM = "mirror emblem"  # its key among the cached portraits (no explorer's slug has a space)
+
+
+def mirror_offered(ctx: Context) -> bool:
+    """Whether the visitor is offered the frost mirror now (a camera, and staff allow it)."""
+    return ctx.mirror_available and ctx.mirror_enabled
 
 
 class GalleryScene(Scene):
@@ -29,17 +51,30 @@ class GalleryScene(Scene):
         self.pages = 1
         self.per_page = 1
         self.cards: list[tuple[pygame.Rect, Explorer]] = []
+        self.heading = pygame.Rect(0, 0, 0, 0)
+        self.mirror_card: pygame.Rect | None = None  # on this page
         self.portraits = ctx.portraits  # scaled once per kiosk, not once per visit
 
     def relayout(self) -> None:
-        lay = self.ctx.layout
-        explorers = self.ctx.collection.explorers
-        grid = gallery_grid(lay, len(explorers))
+        ctx, lay = self.ctx, self.ctx.layout
+        explorers = ctx.collection.explorers
+        mirror = mirror_offered(ctx)
+        grid = gallery_grid(lay, len(explorers), mirror)
         self.per_page, self.pages = grid.per_page, grid.pages
         self.page = min(self.page, grid.pages - 1)
-        shown = explorers[self.page * grid.per_page :][: grid.per_page]
-        self.cards = list(zip(grid.cards(len(shown)), shown, strict=True))
-        self.buttons = self.bottom_bar(back=False)
+        items: list[Explorer | None] = [*explorers, *([None] if mirror else [])]
+        shown = items[self.page * grid.per_page :][: grid.per_page]
+        rects = grid.cards(len(shown))
+        self.cards = [(r, e) for r, e in zip(rects, shown, strict=True) if e is not None]
+        card = [r for r, e in zip(rects, shown, strict=True) if e is None]
+        self.mirror_card = card[0] if card else None
+        bar = self.bottom_bar(back=False)
+        if self.mirror_card is not None:
+            # The card is the way to the mirror on this page; the bar's button would repeat it.
+            bar = [b for b in bar if b.action != "mirror"]
+            bar.append(Button(self.mirror_card, ctx.t("mirror"), "mirror"))
+        self.buttons = bar
+        self.heading = gallery_heading(lay, grid, ctx.t("page", i=grid.pages, n=grid.pages))
         if grid.arrows:
             mid = grid.area.centery
             t = lay.target
@@ -101,11 +136,29 @@ class GalleryScene(Scene):
             self.portraits[key] = img
         return self.portraits[key]
 
+    def _emblem(self, side: int) -> pygame.Surface:
+        key = (EMBLEM, side)
+        img = self.portraits.get(key)
+        if img is None:
+            img = self.portraits[key] = emblem.draw(side)
+        return img
+
+    def _picture_side(self, rect: pygame.Rect) -> int:
+        lay = self.ctx.layout
+        text_h = int(lay.px_card_name * 1.3) * 2 + int(lay.px_body * 1.4)
+        return max(16, min(rect.w - 2 * lay.gap, rect.h - 2 * lay.gap - text_h))
+
     def draw(self, surf: pygame.Surface) -> None:
         ctx, lay = self.ctx, self.ctx.layout
         surf.fill(ctx.pal.bg)
+        title = ctx.t("choose")
         self.text(
-            surf, ctx.t("choose"), "serif", lay.px_title, (lay.w // 2, lay.margin), anchor="midtop"
+            surf,
+            title,
+            "serif",
+            gallery_title_px(lay, self.heading, title),
+            (self.heading.centerx, lay.margin),
+            anchor="midtop",
         )
         if self.pages > 1:
             self.text(
@@ -117,28 +170,53 @@ class GalleryScene(Scene):
                 ctx.pal.accent,
                 anchor="topright",
             )
-        name_px = lay.px_card_name
         pad = lay.gap
         for rect, e in self.cards:
             pygame.draw.rect(surf, ctx.pal.surface, rect, border_radius=lay.radius * 2)
-            text_h = int(name_px * 1.3) * 2 + int(lay.px_body * 1.4)
-            side = max(16, min(rect.w - 2 * pad, rect.h - 2 * pad - text_h))
+            side = self._picture_side(rect)
             img = self._portrait(e, side)
             if img is not None:
                 surf.blit(img, img.get_rect(midtop=(rect.centerx, rect.top + pad)))
             y = rect.top + pad + side + pad // 2
             name = e.name.get(ctx.lang)
-            px = fit_words(name, "sans-bold", name_px, rect.w - 2 * pad, lay.px_small)
-            for line in wrap_lines(name, "sans-bold", px, rect.w - 2 * pad)[:2]:
+            px = card_name_px(lay, name, rect.w - 2 * pad)
+            for line in wrap_lines(name, "sans-bold", px, rect.w - 2 * pad)[:CARD_NAME_LINES]:
                 self.text(surf, line, "sans-bold", px, (rect.centerx, y), anchor="midtop")
                 y += int(px * 1.25)
-            self.text(
-                surf,
-                e.years(circa=ctx.t("circa")),
-                "sans",
-                lay.px_body,
-                (rect.centerx, y + 2),
-                ctx.pal.accent,
-                anchor="midtop",
-            )
-        self.draw_buttons(surf)
+            years = e.years(circa=ctx.t("circa"))
+            px = fit_line(years, "sans", lay.px_body, rect.w - 2 * pad, lay.px_small)
+            self.text(surf, years, "sans", px, (rect.centerx, y + 2), ctx.pal.accent, "midtop")
+        for b in self.buttons:
+            if b.action == "mirror" and b.rect == self.mirror_card:
+                self._draw_mirror_card(surf, b.rect)
+            else:
+                draw_button(surf, b, ctx.pal, ctx.cache, lay.px_button, lay.radius)
+
+    def _draw_mirror_card(self, surf: pygame.Surface, rect: pygame.Rect) -> None:
+        """The mirror's card: the emblem where a portrait would be, its name and a line that
+        says what it does, framed in the accent colour so that it stands out."""
+        ctx, lay = self.ctx, self.ctx.layout
+        pad = lay.gap
+        pygame.draw.rect(surf, ctx.pal.surface, rect, border_radius=lay.radius * 2)
+        side = self._picture_side(rect)
+        img = self._emblem(side)
+        surf.blit(img, img.get_rect(midtop=(rect.centerx, rect.top + pad)))
+        pygame.draw.rect(
+            surf, ctx.pal.accent, rect, width=max(2, pad // 4), border_radius=lay.radius * 2
+        )
+        y = rect.top + pad + side + pad // 2
+        room = rect.w - 2 * pad
+        name = ctx.t("mirror")
+        px = card_name_px(lay, name, room)
+        names = wrap_lines(name, "sans-bold", px, room)[:CARD_NAME_LINES]
+        for line in names:
+            self.text(surf, line, "sans-bold", px, (rect.centerx, y), anchor="midtop")
+            y += int(px * 1.25)
+        # What it does, in as many lines as the card has room for under the name (two under a
+        # one-line name on a landscape card, one under a two-line name).
+        what = ctx.t("mirror_card")
+        room_lines = max(1, min(3, (rect.bottom - pad - y) // round(lay.px_body * 1.2)))
+        px = fit_lines(what, "sans", lay.px_body, room, lay.px_small, room_lines)
+        for line in wrap_lines(what, "sans", px, room)[:room_lines]:
+            self.text(surf, line, "sans", px, (rect.centerx, y + 2), ctx.pal.accent, "midtop")
+            y += int(px * 1.2)
