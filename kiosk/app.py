@@ -106,9 +106,16 @@ class KioskDiagnostics:
 
     def diagnostics(self) -> Diagnostics:
         model, provider, fallback = "", "", False
+        perception, problems = "", {}
         if self.mirror is not None:
-            d = self.mirror.stylizer.describe()
+            # The pipeline's own description: the style model and the perception models (which
+            # one is missing or broken, when the mirror shows less frost than it should).
+            d = self.mirror.describe()
             model, provider, fallback = str(d["model"]), str(d["provider"]), bool(d["fallback"])
+            seen = d.get("perception")
+            if isinstance(seen, dict):
+                perception = str(seen.get("state", ""))
+                problems = {str(k): str(v) for k, v in dict(seen.get("problems", {})).items()}
         return Diagnostics(
             release=self.source.release or "folder",
             fps=self._fps(),
@@ -118,6 +125,8 @@ class KioskDiagnostics:
             model=model,
             provider=provider,
             fallback=fallback,
+            perception=perception,
+            perception_problems=problems,
         )
 
     def snapshot(self) -> HealthSnapshot:
@@ -130,6 +139,8 @@ class KioskDiagnostics:
             faults=self.player.faults.counts,
             content_release=d.release,
             provider=d.provider,
+            perception=d.perception,
+            perception_problems=tuple(d.perception_problems),
             open=state.open if state else True,
             quiet=state.quiet if state else False,
             resident_bytes=rss_kb() * 1024,

@@ -7,7 +7,8 @@ to a temporary name and renamed, so the collector never reads half a file. Off b
 
 The figures: ``kiosk_up``, ``kiosk_uptime_seconds``, ``kiosk_frame_rate``,
 ``kiosk_frames_dropped_total``, ``kiosk_faults_total{kind}``, ``kiosk_resident_memory_bytes``,
-``kiosk_open``, ``kiosk_quiet``,
+``kiosk_open``, ``kiosk_quiet``, ``kiosk_mirror_perception{state}`` and
+``kiosk_mirror_perception_problem{model}`` (with a mirror),
 ``kiosk_info{version,content_release,provider}`` and ``kiosk_health_timestamp_seconds`` (alert when
 it grows old: the kiosk, or its writing, has stopped). With ``fleet.enabled``, the fleet's figures
 follow (:mod:`kiosk.fleet.health`: the installed pack's version, the statistics export's age...).
@@ -38,6 +39,8 @@ class HealthSnapshot:
     faults: Mapping[str, int] = field(default_factory=dict)  # since start, by kind
     content_release: str = ""
     provider: str = ""  # onnxruntime provider in use; "" when the mirror is off
+    perception: str = ""  # the mirror's perception models: ok, partial, plain; "" without a mirror
+    perception_problems: tuple[str, ...] = ()  # the perception models missing or broken
     open: bool = True
     quiet: bool = False
     resident_bytes: int = 0  # the process's resident memory (0: unknown)
@@ -83,6 +86,25 @@ def render(snapshot: HealthSnapshot, now: float) -> str:
         "# HELP kiosk_quiet 1 within quiet hours.",
         "# TYPE kiosk_quiet gauge",
         f"kiosk_quiet {int(s.quiet)}",
+    ]
+    if s.perception:
+        lines += [
+            "# HELP kiosk_mirror_perception The frost mirror's perception models: 1 for their "
+            "state (ok; partial: some missing or broken; plain: none, the plain frost grade).",
+            "# TYPE kiosk_mirror_perception gauge",
+            f'kiosk_mirror_perception{{state="{_label(s.perception)}"}} 1',
+        ]
+    if s.perception_problems:
+        lines += [
+            "# HELP kiosk_mirror_perception_problem A perception model of the frost mirror that "
+            "is missing or broken.",
+            "# TYPE kiosk_mirror_perception_problem gauge",
+        ]
+        lines += [
+            f'kiosk_mirror_perception_problem{{model="{_label(m)}"}} 1'
+            for m in sorted(s.perception_problems)
+        ]
+    lines += [
         "# HELP kiosk_info Program version, content release and inference provider.",
         "# TYPE kiosk_info gauge",
         f'kiosk_info{{version="{_label(__version__)}",content_release="{_label(s.content_release)}",'

@@ -11,7 +11,7 @@ player, :class:`kiosk.mirror.pipeline.MirrorPipeline` for the mirror, ``kiosk.ap
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kiosk.content.model import Segment
@@ -99,6 +99,8 @@ class Diagnostics:
     model: str = ""  # the mirror's style model; "" without a mirror
     provider: str = ""  # where the model runs (the onnxruntime provider in use)
     fallback: bool = False  # the provider is a fallback from the one the settings ask for
+    perception: str = ""  # the mirror's perception models: ok, partial, plain; "" without a mirror
+    perception_problems: Mapping[str, str] = field(default_factory=dict)  # model -> what is wrong
 
 
 class DiagnosticsPort(Protocol):
