@@ -20,7 +20,8 @@ import pygame
 
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
-from kiosk.delivery.source import ContentSource, make_scan
+from kiosk.delivery.channels import make_fleet, make_source
+from kiosk.delivery.source import ContentSource
 from kiosk.media.stills import StillPlayer
 from kiosk.ops.health import HealthSnapshot
 from kiosk.ops.memory import HeapTrimmer, rss_kb
@@ -92,12 +93,14 @@ class KioskDiagnostics:
         mirror: MirrorPipeline | None,
         source: ContentSource,
         started: float,
+        fleet: str = "",
     ) -> None:
         self.loop = loop
         self.player = player
         self.mirror = mirror
         self.source = source
         self.started = started
+        self.fleet = fleet  # this kiosk in the fleet, for the panel; "" with the fleet off
 
     def _fps(self) -> float:
         ms = list(self.loop.frame_ms)[-120:]
@@ -127,6 +130,7 @@ class KioskDiagnostics:
             fallback=fallback,
             perception=perception,
             perception_problems=problems,
+            fleet=self.fleet,
         )
 
     def snapshot(self) -> HealthSnapshot:
@@ -208,29 +212,6 @@ def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
         return StillPlayer()
 
 
-def make_source(settings: Settings, content_dir: Path | None) -> ContentSource:
-    """A fixed folder when one is given; else the installed releases, if any; else the
-    settings' content folder."""
-    root = settings.path("releases")
-    c = settings.content
-    if content_dir is None and (root / "current").is_symlink():
-        from kiosk.media.probe import probe
-
-        scan = None
-        if c.watch_folder:
-            scan = make_scan(
-                settings.resolve(c.watch_folder),
-                root,
-                c.trusted_keys,
-                settings.base_dir,
-                probe,
-                c.keep_releases,
-                c.max_pack_bytes,
-            )
-        return ContentSource(None, root, max_boots=c.max_boots, scan=scan)
-    return ContentSource(content_dir or settings.path("content"), None)
-
-
 def run_kiosk(
     settings: Settings,
     content_dir: Path | None,
@@ -253,7 +234,8 @@ def run_kiosk(
         return 3
     pygame.display.set_caption("White Road")
     pygame.mouse.set_visible(not full)
-    source = make_source(settings, content_dir)
+    fleet = make_fleet(settings) if content_dir is None else None
+    source = make_source(settings, content_dir, fleet)
     loaded = source.load_initial()
     if loaded is None:
         draw_unavailable(screen)
@@ -263,8 +245,11 @@ def run_kiosk(
         pygame.quit()
         return 0
     from kiosk.analytics import open_recorder
+    from kiosk.analytics.events import Fault, FaultKind
 
     recorder = open_recorder(settings, loaded.release or "folder")
+    if fleet is not None and fleet.problem:  # counted, and the kiosk goes on with USB sticks
+        recorder.emit(Fault(FaultKind.CONTENT, f"fleet: {fleet.problem}"))
     player = make_player(settings, screen.get_size())
     ctx = make_context(loaded.collection, settings, player, screen.get_size())
     ctx.emit = recorder.emit
@@ -281,7 +266,8 @@ def run_kiosk(
         ops=ops,
         after_visit=trimmer.request,
     )
-    diagnostics = KioskDiagnostics(loop, player, mirror, source, time.monotonic())
+    fleet_line = fleet.line if fleet is not None else ""
+    diagnostics = KioskDiagnostics(loop, player, mirror, source, time.monotonic(), fleet_line)
     ops.snapshot = diagnostics.snapshot
     ctx.diagnostics = diagnostics
     ctx.admin_hooks = admin_hooks(loop, ops, source)

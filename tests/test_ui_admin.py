@@ -367,3 +367,33 @@ def test_pad_and_panel_are_large_and_readable(
         assert screen.contains(b.rect), b
         assert not any(b.rect.colliderect(o.rect) for o in scene.buttons[i + 1 :]), b
         assert not b.rect.colliderect(scene.panel.status_rect), b
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (1080, 1920)])
+def test_the_panel_shows_the_device_id_to_pair_the_kiosk(
+    small: Collection, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """In a fleet, staff read the kiosk's Syncthing device ID off the panel, whole, to pair it."""
+    from kiosk.ui.ports import Diagnostics
+    from kiosk.ui.scenes.admin.panel import value_lines
+
+    device = "TOI62XT-WZTOO45-GSWNJEA-N3A7MDF-6ESCVKM-JETJD4H-H3QZWOQ-FDJXRAE"
+    rig, scene = admin_rig(small, make_gate(tmp_path, WallClock()), size=size)
+    figures = Diagnostics("2024-06", 60.0, 0, 0, 60.0, fleet=f"hall-2 · {device}")
+    rig.ctx.diagnostics = FakeDiagnostics(figures)
+    type_pin(rig, PIN)
+    status = dict(scene.panel.status)
+    assert status[rig.ctx.t("admin_fleet")] == f"hall-2 · {device}"
+    labels = [label for label, _ in scene.panel.status]
+    assert labels.index(rig.ctx.t("admin_fleet")) == labels.index(rig.ctx.t("admin_content")) + 1
+    rig.loop.draw()  # drawn without trouble
+    width = scene.panel.status_rect.w // 2
+    px = rig.ctx.layout.px_body
+    lines = value_lines(f"hall-2 · {device}", px, width)
+    assert "".join(lines[1:]) == device and all(line.endswith("-") for line in lines[1:-1])
+    assert "…" not in "".join(lines)
+    # A long text is still cut at two lines; without a fleet there is no line for it.
+    assert len(value_lines("word " * 80, px, width)) == 2
+    rig.ctx.diagnostics = FakeDiagnostics(Diagnostics("2024-06", 60.0, 0, 0, 60.0))
+    scene.panel.refresh()
+    assert rig.ctx.t("admin_fleet") not in dict(scene.panel.status)

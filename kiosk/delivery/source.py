@@ -3,9 +3,10 @@
 Either a fixed folder (``kiosk run --content DIR``, the demo), or the installed releases
 (``paths.releases``): then start-up counts the boot of an unconfirmed release and falls back to
 the previous one past the limit, a release that loads no explorer is rejected at once, and a
-watcher thread notices a newly installed release (by ``kiosk content install`` or a pack found in
-the watched folder) and loads it off the main thread. The loop swaps it in only at an attract
-boundary, never in the middle of a visit.
+watcher thread notices a newly installed release (by ``kiosk content install``, or by its
+``scan``: a pack found on a USB stick or in the fleet's folder) and loads it off the main thread.
+The loop swaps it in only at an attract boundary, never in the middle of a visit. A kiosk with
+nothing installed yet shows its content folder and watches the same way for its first release.
 
 Pure of pygame and PyAV: media are probed through a function passed in.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,11 @@ def load_showable(folder: Path) -> Collection | None:
 
 
 class ContentSource:
-    """The kiosk's collection, with boot counting and live reload for installed releases."""
+    """The kiosk's collection, with boot counting and live reload for installed releases.
+
+    ``folder`` alone: a plain folder, never reloaded. ``releases_root`` alone: the installed
+    releases. Both: the folder until a first release is installed there, then the releases.
+    """
 
     POLL_S = 5.0  # how often the watcher looks for a new release (and scans the watched folder)
 
@@ -72,7 +77,8 @@ class ContentSource:
 
     @property
     def uses_releases(self) -> bool:
-        return self.folder is None and self.root is not None
+        """An installed release is shown (not the plain folder)."""
+        return self.root is not None and (self.folder is None or bool(self.release))
 
     def load_initial(self) -> Loaded | None:
         """What to show at start-up; counts the boot of an unconfirmed release."""
@@ -110,7 +116,7 @@ class ContentSource:
 
     # -- the watcher ---------------------------------------------------------------------------
     def start(self) -> None:
-        if self.uses_releases and self._thread is None:
+        if self.root is not None and self._thread is None:
             self._thread = threading.Thread(target=self._watch, name="content-watch", daemon=True)
             self._thread.start()
 
@@ -158,6 +164,35 @@ class ContentSource:
             self._thread = None
 
 
+def combine_scans(scans: Sequence[Callable[[], object]]) -> Callable[[], object] | None:
+    """One ``scan`` for the content watcher that runs each of ``scans`` in turn (the USB sticks
+    first, then the fleet); one that fails is logged and the next still runs. None for none."""
+    if not scans:
+        return None
+
+    def scan() -> object:
+        results: list[object] = []
+        for one in scans:
+            try:
+                results.append(one())
+            except Exception as exc:  # one channel degrades; the others still bring packs
+                log.error("content watcher: %s", exc)
+        return results
+
+    return scan
+
+
+def load_trusted(values: Sequence[str], base_dir: Path) -> list[PublicKey]:
+    """The keys of ``content.trusted_keys``; one that cannot be read is logged and left out."""
+    trusted = []
+    for value in values:
+        try:
+            trusted.append(PublicKey.from_setting(value, base_dir))
+        except Exception as exc:  # a broken key setting must not stop the exhibit
+            log.error("trusted key %r cannot be read: %s", value, exc)
+    return trusted
+
+
 def make_scan(
     watch_folder: Path,
     root: Path,
@@ -172,12 +207,7 @@ def make_scan(
     def scan() -> object:
         if not watch_folder.is_dir():
             return []
-        trusted = []
-        for value in trusted_keys:
-            try:
-                trusted.append(PublicKey.from_setting(value, base_dir))
-            except Exception as exc:  # a broken key setting must not stop the exhibit
-                log.error("trusted key %r cannot be read: %s", value, exc)
+        trusted = load_trusted(trusted_keys, base_dir)
         return releases.scan_watch_folder(
             watch_folder, root, trusted, probe=probe, keep=keep, max_bytes=max_bytes
         )

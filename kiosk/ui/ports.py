@@ -101,6 +101,9 @@ class Diagnostics:
     fallback: bool = False  # the provider is a fallback from the one the settings ask for
     perception: str = ""  # the mirror's perception models: ok, partial, plain; "" without a mirror
     perception_problems: Mapping[str, str] = field(default_factory=dict)  # model -> what is wrong
+    # This kiosk in the fleet: its name and Syncthing device ID (to pair it from the panel), or
+    # why it is not in the fleet; "" with the fleet off.
+    fleet: str = ""
 
 
 class DiagnosticsPort(Protocol):

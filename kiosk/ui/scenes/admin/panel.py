@@ -1,13 +1,15 @@
 """The admin panel: what staff ask about first, and the few actions they need on the floor.
 
-The status lists the content release, the player and its faults, the mirror and where its model
-runs, the sound output, the volume, the frame rate, the disk and the screen. The figures the
-scenes cannot know come through the diagnostics port (:class:`kiosk.ui.ports.DiagnosticsPort`).
+The status lists the content release, the kiosk in the fleet (its device ID, to pair it), the
+player and its faults, the mirror and where its model runs, the sound output, the volume, the
+frame rate, the disk and the screen. The figures the scenes cannot know come through the
+diagnostics port (:class:`kiosk.ui.ports.DiagnosticsPort`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 
 import pygame
@@ -142,10 +144,7 @@ class Panel:
         rows: list[tuple[str, list[str], int]] = []
         yy = inner.top
         for label, value in self.status:
-            lines = list(wrap_lines(value, "sans-bold", px, vw)) or [""]
-            if len(lines) > 2:  # a third line would push the rest out of the box
-                lines = [lines[0], " ".join(lines[1:])]
-            lines = [fit_line(line, "sans-bold", px, vw) for line in lines]
+            lines = value_lines(value, px, vw)
             if yy + lh * len(lines) > inner.bottom:
                 break
             rows.append((label, lines, yy))
@@ -172,8 +171,10 @@ def status_lines(ctx: Context) -> list[tuple[str, str]]:
     release = diag.release if diag is not None else ctx.collection.root.name
     explorers = t("admin_explorers", n=len(ctx.collection.explorers))
     player = ctx.player
-    out = [
-        (t("admin_content"), f"{release} · {explorers}"),
+    out = [(t("admin_content"), f"{release} · {explorers}")]
+    if diag is not None and diag.fleet:  # the device ID, to pair the kiosk from here
+        out.append((t("admin_fleet"), diag.fleet))
+    out += [
         (t("admin_player"), str(player.state)),
         (t("admin_faults"), faults_text(player.faults, t("admin_none"))),
         (t("admin_mirror_status"), mirror_text(ctx, diag)),
@@ -200,6 +201,35 @@ def status_lines(ctx: Context) -> list[tuple[str, str]]:
     ppm = ctx.metrics.px_per_mm
     out.append((t("admin_screen"), f"{w}×{h} px · {w / ppm:.0f}×{h / ppm:.0f} mm"))
     return out
+
+
+def value_lines(value: str, px: int, width: int) -> list[str]:
+    """A status value in lines of at most ``width`` px: two at most (a third would push the rest
+    out of the box), cut with an ellipsis. An identifier too long for one line (a device ID,
+    copied by hand to pair the kiosk) is broken after its dashes instead, and never cut."""
+    fnt = theme.font("sans-bold", px)
+    ids = [w for w in value.split() if "-" in w and fnt.size(w)[0] > width]
+    if not ids:
+        lines = list(wrap_lines(value, "sans-bold", px, width)) or [""]
+        if len(lines) > 2:
+            lines = [lines[0], " ".join(lines[1:])]
+        return [fit_line(line, "sans-bold", px, width) for line in lines]
+    out: list[str] = []
+    line = ""
+    for word in value.split():
+        pieces = [word]
+        if word in ids:  # on lines of its own, to be read whole
+            pieces = re.findall(r"[^-]*-|[^-]+", word)
+            if line:
+                out.append(line)
+                line = ""
+        for i, piece in enumerate(pieces):
+            trial = f"{line} {piece}" if line and i == 0 else line + piece
+            if line and fnt.size(trial)[0] > width:
+                out.append(line)
+                trial = piece
+            line = trial
+    return [*out, line] if line else out
 
 
 def _diagnostics(ctx: Context) -> Diagnostics | None:
