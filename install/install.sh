@@ -34,6 +34,7 @@ DRY_RUN=0
 WHEELS=""
 START=0
 FLEET=0
+PRINT_SETTINGS=0
 FLEET_NAME=""
 FLEET_ADDRESS=""
 CURATOR=""
@@ -92,7 +93,23 @@ settings_text() {
     printf '# Written by install/install.sh: paths.content and paths.models point into %s.\n' "$DATA"
     "$1" settings --defaults |
         sed -e "s#^  content: \"content\"\$#  content: \"$DATA/content\"#" \
-            -e "s#^  models: \"models/onnx\"\$#  models: \"$DATA/models/onnx\"#"
+            -e "s#^  models: \"models/onnx\"\$#  models: \"$DATA/models/onnx\"#" |
+        fleet_settings
+}
+# With --fleet, the kiosk installs packs from the fleet and writes the health file that
+# Prometheus reads (fleet.enabled, health.enabled), its fleet home under $DATA.
+fleet_settings() {
+    if [ "$FLEET" -eq 1 ]; then
+        awk -v home="$DATA/fleet" '
+            /^[a-z_]+:/ { section = $1 }
+            (section == "fleet:" || section == "health:") && /^  enabled: false$/ {
+                print "  enabled: true"; next
+            }
+            section == "fleet:" && /^  home: / { print "  home: \"" home "\""; next }
+            { print }'
+    else
+        cat
+    fi
 }
 # False in a chroot that prepares an SD card image: units are enabled there, started at boot.
 systemd_up() { [ -d /run/systemd/system ]; }
@@ -117,15 +134,7 @@ while [ $# -gt 0 ]; do
         esac
         shift
         ;;
-    --print-settings)
-        if [ -x "$VENV/bin/kiosk" ]; then
-            settings_text "$VENV/bin/kiosk"
-        else
-            command -v kiosk >/dev/null || die "no kiosk command here yet; install first"
-            settings_text kiosk
-        fi
-        exit 0
-        ;;
+    --print-settings) PRINT_SETTINGS=1 ;;
     -h | --help)
         usage
         exit 0
@@ -140,6 +149,15 @@ done
 
 if [ "$FLEET" -eq 0 ] && [ -n "$FLEET_NAME$FLEET_ADDRESS$CURATOR" ]; then
     die "--name, --address and --curator go with --fleet"
+fi
+if [ "$PRINT_SETTINGS" -eq 1 ]; then
+    if [ -x "$VENV/bin/kiosk" ]; then
+        settings_text "$VENV/bin/kiosk"
+    else
+        command -v kiosk >/dev/null || die "no kiosk command here yet; install first"
+        settings_text kiosk
+    fi
+    exit 0
 fi
 if [ "$FLEET" -eq 1 ]; then
     TOTAL=$((TOTAL + 1))
@@ -358,7 +376,9 @@ if [ "$FLEET" -eq 1 ]; then
     fi
     say "  pair it on the curator's machine: kiosk fleet pair --name $FLEET_NAME --device ID \\"
     say "      --address $FLEET_ADDRESS"
-    say "  (Prometheus sees the kiosk's figures once health.enabled is true in $ETC/kiosk.yaml)"
+    if ! grep -qE '^  enabled: true' <(sed -n '/^fleet:/,/^[a-z]/p' "$ETC/kiosk.yaml" 2>/dev/null); then
+        say "  your $ETC/kiosk.yaml was kept: set fleet.enabled and health.enabled to true there"
+    fi
 fi
 
 say ""

@@ -4,8 +4,12 @@ checked in tests/test_install.py, whose stand-ins and staged copy these tests sh
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+from kiosk import settings as settings_mod
 from tests import test_install
 
 staged = test_install.staged  # the fixture: stand-in commands and a copy of the installer
@@ -49,3 +53,29 @@ def test_uninstall_removes_the_fleets_service(staged: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     assert "kiosk-fleet-syncthing.service not installed" in out.stdout
     assert "prometheus-node-exporter.service.d/50-kiosk.conf not there" in out.stdout
+
+
+def test_a_fleet_kiosk_s_settings_turn_the_fleet_and_the_health_file_on(tmp_path: Path) -> None:
+    """The technician runs the installer once: with --fleet the kiosk.yaml it writes already
+    installs packs from the fleet and writes the health file Prometheus reads."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+
+    def written(*flags: str) -> settings_mod.Settings:
+        out = subprocess.run(
+            ["bash", str(test_install.INSTALL / "install.sh"), "--print-settings", *flags],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        path = tmp_path / "kiosk.yaml"
+        path.write_text(out.stdout, encoding="utf-8")
+        return settings_mod.load(path)
+
+    fleet = written("--fleet")
+    assert fleet.fleet.enabled and fleet.health.enabled
+    assert fleet.resolve(fleet.fleet.home) == Path("/var/lib/kiosk/fleet")
+    plain = written()
+    assert not plain.fleet.enabled and not plain.health.enabled
+    assert plain.admin == fleet.admin  # nothing else differs
