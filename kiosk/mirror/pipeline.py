@@ -1,17 +1,22 @@
-"""The mirror's worker: camera -> faces, mask and cues -> stylizer -> the newest finished frame.
+"""The mirror's workers: camera -> faces, mask and cues -> stylizer -> the newest finished frame.
 
-One thread does the work; the screen's thread only reads :meth:`MirrorPipeline.latest_frame`
-(a latest-value slot: the frame is already stylized and scaled to the view, ready to blit) and
-:meth:`MirrorPipeline.status`. The camera is opened when the mirror starts and closed when it
-stops, so it is on only while the mirror is on screen. A camera that cannot be opened, or is lost
-mid-use, is tried again every couple of seconds; the mirror comes back by itself when it does.
+Two threads do the work, one after the other on each frame but side by side across frames: the
+perception worker finds the faces, the mask and the cue map of frame N+1 while the stylize worker
+draws frame N; a latest-value slot hands the cues over (the stylizer always takes the newest, so
+it never falls behind the camera). The screen's thread only reads
+:meth:`MirrorPipeline.latest_frame` (another latest-value slot: the frame is already stylized
+and scaled to the view, ready to blit) and :meth:`MirrorPipeline.status`. The camera is opened
+when the mirror starts and closed when it stops, so it is on only while the mirror is on screen.
+A camera that cannot be opened, or is lost mid-use, is tried again every couple of seconds; the
+mirror comes back by itself when it does.
 
 The perception models (:class:`~kiosk.mirror.cues.PerceptionModels`) are loaded once, outside;
-without them (missing or broken files) the worker hands the stylizer no cues and the mirror shows
-its plain frost grade, and :meth:`MirrorPipeline.status` says which model is missing.
+without them (missing or broken files) the perception worker hands the stylizer no cues and the
+mirror shows its plain frost grade, and :meth:`MirrorPipeline.status` says which model is
+missing.
 
-An error in the cues or the model is stored and re-raised on the screen's thread by
-:meth:`MirrorPipeline.check`; a camera problem only changes the status.
+An error in the cues or the model (in either worker) is stored, stops both, and is re-raised on
+the screen's thread by :meth:`MirrorPipeline.check`; a camera problem only changes the status.
 
 While the attract loop shows, :meth:`MirrorPipeline.watch` lets a
 :class:`~kiosk.mirror.presence.PresenceWatcher` glance for a visitor with the same face detector
@@ -33,7 +38,7 @@ import cv2
 import numpy as np
 
 from kiosk.mirror.camera import FrameSource
-from kiosk.mirror.cues import CueOptions, CueTracker, PerceptionModels
+from kiosk.mirror.cues import CueOptions, Cues, CueTracker, PerceptionModels
 from kiosk.mirror.imaging import cover
 from kiosk.mirror.presence import PresenceOptions, PresenceWatcher
 from kiosk.mirror.stylizer import Stylizer
@@ -71,6 +76,40 @@ class MirrorStatus:
     problems: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Perceived:
+    """One frame with its cues, from the perception worker to the stylize worker."""
+
+    data: np.ndarray
+    index: int
+    t: float
+    cues: Cues
+
+
+class _Slot:
+    """A latest-value slot between two threads: a new item replaces one not yet taken."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._item: _Perceived | None = None
+
+    def put(self, item: _Perceived) -> None:
+        with self._cond:
+            self._item = item
+            self._cond.notify()
+
+    def take(self, stop: threading.Event, timeout: float) -> _Perceived | None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._item is not None or stop.is_set(), timeout)
+            item, self._item = self._item, None
+            return item
+
+    def clear(self) -> None:
+        with self._cond:
+            self._item = None
+            self._cond.notify_all()
+
+
 class MirrorPipeline:
     """Runs the mirror in a worker thread. Start, read, stop; :meth:`close` joins everything."""
 
@@ -101,6 +140,9 @@ class MirrorPipeline:
         self._error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._styler: threading.Thread | None = None
+        self._handover = _Slot()
+        self._shown = 0
         self._times: deque[float] = deque(maxlen=30)
         self._stylize_ms: deque[float] = deque(maxlen=30)
         self._cues_ms: deque[float] = deque(maxlen=30)
@@ -126,8 +168,11 @@ class MirrorPipeline:
         self._stop.clear()
         with self._lock:
             self._state, self._error, self._latest = "starting", None, None
+        self._handover.clear()
         self._thread = threading.Thread(target=self._run, name="mirror-pipeline", daemon=True)
+        self._styler = threading.Thread(target=self._stylize, name="mirror-stylize", daemon=True)
         self._thread.start()
+        self._styler.start()
 
     def watch(self, on: bool) -> None:
         """Glance for a visitor (camera at a low rate) while ``on``; never while the mirror
@@ -148,11 +193,14 @@ class MirrorPipeline:
         if self.watcher is not None:
             self.watcher.join()
         self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=10.0)
-            if thread.is_alive():  # pragma: no cover
-                log.warning("mirror worker did not stop in 10 s")
+        self._handover.clear()
+        threads = (self._thread, self._styler)
+        self._thread = self._styler = None
+        for thread in threads:
+            if thread is not None:
+                thread.join(timeout=10.0)
+                if thread.is_alive():  # pragma: no cover
+                    log.warning("%s did not stop in 10 s", thread.name)
         with self._lock:
             self._latest = None
             self._camera_on = False
@@ -169,6 +217,12 @@ class MirrorPipeline:
     def latest_frame(self) -> MirrorFrame | None:
         with self._lock:
             return self._latest
+
+    @property
+    def frames_shown(self) -> int:
+        """Stylized frames handed to the screen since the pipeline was made (for the bench)."""
+        with self._lock:
+            return self._shown
 
     def status(self) -> MirrorStatus:
         with self._lock:
@@ -225,6 +279,7 @@ class MirrorPipeline:
                         continue
                     ever_opened = True
                     tracker.reset()  # a new session: nobody is remembered from the last one
+                    self._handover.clear()
                     started = self.clock()
                     last = 0
                     self._set("running", camera_on=True)  # any open source counts as "camera on"
@@ -238,12 +293,14 @@ class MirrorPipeline:
                         self._stop.wait(self.retry_s)
                     continue
                 last = frame.index
-                self._process(frame.data, frame.index, tracker, self.clock() - started)
+                t = self.clock() - started
+                t0 = time.perf_counter()
+                cues = tracker.update(frame.data, t)
+                with self._lock:
+                    self._cues_ms.append((time.perf_counter() - t0) * 1000)
+                self._handover.put(_Perceived(frame.data, frame.index, t, cues))
         except Exception as exc:
-            log.exception("frost mirror stopped")
-            with self._lock:
-                self._error = exc
-            self._set("error")
+            self._fail(exc)
         finally:
             tracker.close()
             if source is not None:
@@ -251,22 +308,42 @@ class MirrorPipeline:
             with self._lock:
                 self._camera_on = False
 
-    def _process(self, data: np.ndarray, index: int, tracker: CueTracker, t: float) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        """Either worker: keep the error for :meth:`check` and stop both."""
+        log.exception("frost mirror stopped")
+        with self._lock:
+            if self._error is None:
+                self._error = exc
+        self._set("error")
+        self._stop.set()
+        self._handover.clear()
+
+    def _stylize(self) -> None:
+        """The stylize worker: the newest frame's cues in, a frame ready to blit out."""
+        try:
+            while not self._stop.is_set():
+                item = self._handover.take(self._stop, timeout=0.5)
+                if item is not None:
+                    self._publish(item)
+        except Exception as exc:
+            self._fail(exc)
+
+    def _publish(self, item: _Perceived) -> None:
+        cues = item.cues
         t0 = time.perf_counter()
-        cues = tracker.update(data, t)
+        image = self.stylizer.run(item.data, cues.mask, cues.cue_map, item.t)
         t1 = time.perf_counter()
-        image = self.stylizer.run(data, cues.mask, cues.cue_map, t)
-        t2 = time.perf_counter()
         with self._lock:
             view = self._view_size
         if view is not None and view != (image.shape[1], image.shape[0]):
             image = cover(image, *view, enlarge=cv2.INTER_LINEAR)
         faces = sum(f.strength > 0.5 for f in cues.faces)
-        frame = MirrorFrame(image, (image.shape[1], image.shape[0]), t, index, faces)
+        frame = MirrorFrame(image, (image.shape[1], image.shape[0]), item.t, item.index, faces)
         with self._lock:
-            if self._stop.is_set():
+            # Not after a stop, nor over a camera just lost (that screen has no picture).
+            if self._stop.is_set() or self._state != "running":
                 return
             self._latest = frame
+            self._shown += 1
             self._times.append(self.clock())
-            self._cues_ms.append((t1 - t0) * 1000)
-            self._stylize_ms.append((t2 - t1) * 1000)
+            self._stylize_ms.append((t1 - t0) * 1000)
