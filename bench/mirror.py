@@ -53,14 +53,9 @@ sys.path.insert(0, str(ROOT))
 from kiosk.mirror import manifest  # noqa: E402
 from kiosk.mirror.camera import FrameSource, StillSource, fit  # noqa: E402
 from kiosk.mirror.cues import CueTracker, PerceptionModels  # noqa: E402
+from kiosk.mirror.onnx_session import CUDA, import_onnxruntime  # noqa: E402
 from kiosk.mirror.pipeline import MirrorPipeline  # noqa: E402
-from kiosk.mirror.stylizer import (  # noqa: E402
-    CUDA,
-    Stylizer,
-    StylizerOptions,
-    default_threads,
-    import_onnxruntime,
-)
+from kiosk.mirror.stylizer import Stylizer, StylizerOptions, default_threads  # noqa: E402
 
 PHOTO = ROOT / "tests" / "data" / "mirror" / "astronaut.jpg"
 MODELS = ROOT / "models" / "onnx"

@@ -13,15 +13,9 @@ import pytest
 
 from kiosk import settings as settings_mod
 from kiosk.mirror import manifest
+from kiosk.mirror.onnx_session import CUDA, OnnxSessionError, choose_providers
 from kiosk.mirror.service import MirrorUnavailable, create_mirror, mirror_offered
-from kiosk.mirror.stylizer import (
-    CUDA,
-    Stylizer,
-    StylizerError,
-    StylizerOptions,
-    choose_providers,
-    default_threads,
-)
+from kiosk.mirror.stylizer import Stylizer, StylizerError, StylizerOptions, default_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models" / "onnx"
@@ -82,8 +76,10 @@ def test_choose_providers() -> None:
     assert choose_providers("auto", ["CPUExecutionProvider"]) == (["CPUExecutionProvider"], None)
     providers, why = choose_providers("cuda", ["CPUExecutionProvider"])
     assert providers == ["CPUExecutionProvider"] and why
-    with pytest.raises(StylizerError):
+    with pytest.raises(OnnxSessionError):
         choose_providers("tpu", [])
+    with pytest.raises(StylizerError, match="not auto, cuda or cpu"):
+        Stylizer(manifest.find(MODELS, "frost"), StylizerOptions(provider="tpu"))
 
 
 def test_threads_leave_a_core_to_the_screen(frost: Stylizer) -> None:

@@ -1,8 +1,9 @@
 """The style model at run time: an onnxruntime session that turns a camera frame into the look.
 
-* Providers are asked for explicitly (CUDA first where ``onnxruntime-gpu`` offers it, then the
-  CPU), and the one actually in use is read back from the session: :attr:`Stylizer.provider`.
-  A CUDA request that ends on the CPU is reported in :attr:`Stylizer.fallback`, never silent.
+* The session is opened by :func:`kiosk.mirror.onnx_session.open_session`, as the perception
+  models' are: providers asked for explicitly (CUDA first where ``onnxruntime-gpu`` offers it,
+  then the CPU), the one actually in use read back (:attr:`Stylizer.provider`), a CUDA request
+  that ends on the CPU reported in :attr:`Stylizer.fallback`, never silent.
 * Thread counts are set: all cores but one by default, so the screen's thread keeps a core, and
   the pool does not spin while idle.
 * On a GPU, IO binding keeps the constant backdrop on the device and the output is bound there.
@@ -28,12 +29,9 @@ from kiosk.mirror import textures
 from kiosk.mirror.cuemap import empty_cue_map
 from kiosk.mirror.imaging import cover
 from kiosk.mirror.manifest import Manifest, TensorSpec
+from kiosk.mirror.onnx_session import OnnxSessionError, open_session
 
 log = logging.getLogger(__name__)
-
-CUDA = "CUDAExecutionProvider"
-CPU = "CPUExecutionProvider"
-PROVIDER_NAMES = {CUDA: "cuda", CPU: "cpu"}
 
 
 class StylizerError(Exception):
@@ -59,33 +57,10 @@ class StylizerOptions:
     background: Path | None = None
 
 
-def import_onnxruntime() -> Any:
-    try:
-        import onnxruntime
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise StylizerError(
-            "the frost mirror needs onnxruntime (pip install onnxruntime, or onnxruntime-gpu)"
-        ) from exc
-    return onnxruntime
-
-
 def default_threads() -> int:
     """All cores but one: the main thread draws the screen and must not wait for inference."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, (cores or 1) - 1)
-
-
-def choose_providers(requested: str, available: list[str]) -> tuple[list[Any], str | None]:
-    """The provider list to ask for, and why CUDA is missing from it when it was asked for."""
-    requested = requested.lower().strip()
-    if requested not in ("auto", "cuda", "cpu"):
-        raise StylizerError(f"camera.provider: {requested!r} is not auto, cuda or cpu")
-    if requested == "cpu":
-        return [CPU], None
-    if CUDA in available:
-        return [(CUDA, {"device_id": 0}), CPU], None
-    why = "CUDA is not available (onnxruntime-gpu is not installed or finds no GPU)"
-    return [CPU], why if requested == "cuda" else None
 
 
 def _to_model(image: np.ndarray, spec: TensorSpec) -> np.ndarray:
@@ -138,34 +113,21 @@ class Stylizer:
     def __init__(self, manifest: Manifest, options: StylizerOptions | None = None) -> None:
         self.manifest = manifest
         self.options = options or StylizerOptions()
-        ort = import_onnxruntime()
         problem = manifest.verify()
         if problem:
             raise StylizerError(problem)
-        providers, self.fallback = choose_providers(
-            self.options.provider, list(ort.get_available_providers())
-        )
-        self.threads = self.options.threads if self.options.threads > 0 else default_threads()
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = self.threads
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        so.log_severity_level = 3
+        threads = self.options.threads if self.options.threads > 0 else default_threads()
         try:
-            self.session = ort.InferenceSession(str(manifest.model_path), so, providers=providers)
-        except Exception as exc:
-            raise StylizerError(f"{manifest.model_path}: cannot load: {exc}") from exc
-        used = self.session.get_providers()
-        self.provider_full = used[0] if used else CPU
-        self.provider = PROVIDER_NAMES.get(self.provider_full, self.provider_full)
-        asked_cuda = any((p if isinstance(p, str) else p[0]) == CUDA for p in providers)
-        if asked_cuda and self.provider_full != CUDA:
-            self.fallback = "CUDA was offered but the session fell back to the CPU"
-        if self.fallback:
-            log.warning("frost mirror: %s; running on the CPU", self.fallback)
-        on_gpu = self.provider_full == CUDA
+            opened = open_session(
+                manifest.model_path, self.options.provider, threads, "frost mirror"
+            )
+        except OnnxSessionError as exc:
+            raise StylizerError(str(exc)) from exc
+        self._ort = opened.ort
+        self.session = opened.session
+        self.provider, self.provider_full = opened.provider, opened.provider_full
+        self.fallback, self.threads = opened.fallback, opened.threads
+        on_gpu = opened.on_gpu
         self.io_binding = self.options.io_binding if self.options.io_binding is not None else on_gpu
         self.device = "cuda" if on_gpu else "cpu"
         self._frame_spec = manifest.input("frame")
@@ -210,8 +172,7 @@ class Stylizer:
             bg = cover(self._backdrop, width // 2, height // 2)
             value = np.ascontiguousarray(bg.transpose(2, 0, 1).astype(np.float32))
             if self.io_binding:
-                ort = import_onnxruntime()
-                value = ort.OrtValue.ortvalue_from_numpy(value, self.device, 0)
+                value = self._ort.OrtValue.ortvalue_from_numpy(value, self.device, 0)
         elif key == "mask":
             value = np.ones((max(1, height // 4), max(1, width // 4)), np.float32)
         elif key == "cues":

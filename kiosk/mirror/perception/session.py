@@ -2,10 +2,11 @@
 
 A perception manifest (``models/onnx/perception/<name>.json``, written by ``kiosk models
 build``) names the ONNX file, its sha256, the input's shape and value range and the outputs; see
-:mod:`kiosk.mirror.build_perception`. The session is made the way the stylizer makes its own:
-providers asked for explicitly and filtered against what this onnxruntime has, the provider in
-use read back (a CUDA request that ends on the CPU is reported in :attr:`ModelSession.fallback`),
-thread counts set, no spinning while idle, and a warm-up run at start.
+:mod:`kiosk.mirror.build_perception`. The session is opened as the stylizer's is, by
+:func:`kiosk.mirror.onnx_session.open_session`: providers asked for explicitly and filtered
+against what this onnxruntime has, the provider in use read back (a CUDA request that ends on the
+CPU is reported in :attr:`ModelSession.fallback`), thread counts set, no spinning while idle;
+then the model's input and outputs are checked against the manifest and it runs once to warm up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.mirror.manifest import file_sha256
-from kiosk.mirror.stylizer import CPU, CUDA, PROVIDER_NAMES, StylizerError, choose_providers
+from kiosk.mirror.onnx_session import OnnxSessionError, open_session
 
 log = logging.getLogger(__name__)
 
@@ -84,52 +85,24 @@ def load_manifest(models_dir: Path, name: str) -> PerceptionManifest:
         raise PerceptionError(f"{path}: cannot read the manifest: {exc}") from None
 
 
-def _import_onnxruntime() -> Any:
-    try:
-        import onnxruntime
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise PerceptionError(
-            "the mirror's perception needs onnxruntime (pip install onnxruntime)"
-        ) from exc
-    return onnxruntime
-
-
 class ModelSession:
     """A perception model, loaded and checked. Not thread-safe: one worker calls :meth:`run`."""
 
     def __init__(self, models_dir: Path, name: str, options: PerceptionOptions) -> None:
-        ort = _import_onnxruntime()
         self.manifest = m = load_manifest(models_dir, name)
         if not m.model_path.is_file():
             raise PerceptionError(f"{m.model_path}: model file missing (kiosk models build)")
         if m.sha256 and file_sha256(m.model_path) != m.sha256:
             raise PerceptionError(f"{m.model_path}: sha256 differs from {m.path.name}")
         try:
-            providers, self.fallback = choose_providers(
-                options.provider, list(ort.get_available_providers())
+            opened = open_session(
+                m.model_path, options.provider, options.threads, f"perception model {m.name}"
             )
-        except StylizerError as exc:
-            raise PerceptionError(str(exc)) from None
-        self.threads = max(1, options.threads)
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = self.threads
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        so.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(str(m.model_path), so, providers=providers)
-        except Exception as exc:
-            raise PerceptionError(f"{m.model_path}: cannot load: {exc}") from exc
-        used = self.session.get_providers()
-        self.provider_full = used[0] if used else CPU
-        self.provider = PROVIDER_NAMES.get(self.provider_full, self.provider_full)
-        asked_cuda = any((p if isinstance(p, str) else p[0]) == CUDA for p in providers)
-        if asked_cuda and self.provider_full != CUDA:
-            self.fallback = "CUDA was offered but the session fell back to the CPU"
-        if self.fallback:
-            log.warning("perception model %s: %s; running on the CPU", m.name, self.fallback)
+        except OnnxSessionError as exc:
+            raise PerceptionError(str(exc)) from exc
+        self.session = opened.session
+        self.provider, self.provider_full = opened.provider, opened.provider_full
+        self.fallback, self.threads = opened.fallback, opened.threads
         (inp,) = self.session.get_inputs()
         if inp.name != m.input_name or tuple(inp.shape) != m.input_shape:
             raise PerceptionError(
