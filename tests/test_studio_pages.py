@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.studio_helpers import client, copy_collection, form_fields, token
+from testkit.studio import client, copy_collection, form_fields, token
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.content import words
 from kiosk.content.loader import load_collection
-from tests.studio_helpers import client, copy_collection, form_fields
+from testkit.studio import client, copy_collection, form_fields
 
 EN = {"Accept-Language": "en"}
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.studio_helpers import ROOT, copy_collection
+from testkit.studio import ROOT, copy_collection
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

@@ -1,4 +1,5 @@
-"""Helpers for the studio's tests: a copy of the bundled collection and a guarded test client."""
+"""Test kit: helpers for the studio's tests (not shipped): a copy of the bundled collection, a
+guarded test client, the page's token and the fields of its forms."""
 
 from __future__ import annotations
 
