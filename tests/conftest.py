@@ -1,9 +1,18 @@
-"""Shared fixtures: a small, complete collection built in a temporary folder; media for the player.
+"""Shared fixtures, used by name: no test module imports another.
 
-The media fixtures (``tiny_clip``, ``clips``, ``pulse``) are built on the test kit
-(``testkit.synth``, ``testkit.media``, ``testkit.pulse``), imported when first used so that tests
-which need no media do not load PyAV. Plain helpers (``segment``, ``drive``...) are imported from
-``testkit.media`` where they are used.
+- Content: ``make_collection`` builds a small, complete two-explorer collection in a temporary
+  folder; ``small`` is that collection, loaded.
+- Media for the player: ``tiny_clip``, ``clips``, ``pulse``.
+- Screens: ``pygame_display`` (pygame's display and fonts for one test; modules that draw request
+  it with ``pytestmark = pytest.mark.usefixtures("pygame_display")``) and ``x_display`` (a
+  private Xvfb screen for the real-window tests).
+- The installer: ``staged_installer`` (a staged copy of ``install/`` with stand-in commands).
+
+The fixtures are built on the test kit (``testkit.synth``, ``testkit.media``, ``testkit.pulse``,
+``testkit.window``, ``testkit.install``), imported when first used so that a test loads only what
+it needs (no PyAV or pygame for tests without media or screens). Plain helpers and constants
+(``testkit.ui.Rig``, ``testkit.mirror_media.camera_frame``, ``testkit.window.start_kiosk``...)
+are imported from the test kit where they are used.
 """
 
 from __future__ import annotations
@@ -17,14 +26,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from kiosk.content.model import Collection
     from testkit.media import ClipFactory
     from testkit.pulse import PulseServer
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-
-ROOT = Path(__file__).resolve().parent.parent
-BUNDLED = ROOT / "content"
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +153,52 @@ def make_collection(tmp_path: Path, tiny_clip: Path) -> Callable[..., Path]:
     return build
 
 
+@pytest.fixture
+def small(make_collection: Callable[..., Path]) -> Collection:
+    """The collection ``make_collection`` builds, loaded (explorers alpha and beta)."""
+    from kiosk.content.loader import load_collection
+
+    c = load_collection(make_collection()).collection
+    assert c is not None
+    return c
+
+
 def _write_png(path: Path) -> None:
     from PIL import Image
 
     Image.new("RGB", (64, 64), (20, 40, 80)).save(path)
+
+
+@pytest.fixture
+def pygame_display() -> Iterator[None]:
+    """pygame's display (the dummy driver unless one is set) and fonts for one test; afterwards
+    the theme's fonts are released and pygame quits, so the next test starts clean."""
+    import pygame
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    pygame.display.init()
+    pygame.font.init()
+    yield
+    from kiosk.ui import theme
+
+    theme.release()
+    pygame.quit()
+
+
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    """A private Xvfb screen of ``testkit.window.SIZE``; its name (``:91``...)."""
+    from testkit.window import xvfb
+
+    with xvfb() as name:
+        yield name
+
+
+@pytest.fixture
+def staged_installer() -> Iterator[Path]:
+    """A world-readable folder: ``src/`` a copy of what ``install.sh`` reads, ``bin/`` stand-ins
+    for the commands that change a machine, ``calls.log`` what they were asked to do."""
+    from testkit.install import staged_installer as stage
+
+    with stage() as folder:
+        yield folder

@@ -1,6 +1,7 @@
 """``install/install.sh --fleet``: its dry run (without root, changing nothing) shows the fleet's
 step; options that belong to it are refused without it. shellcheck and the plain installer are
-checked in tests/test_install.py, whose stand-ins and staged copy these tests share."""
+checked in tests/test_install.py; both use the test kit's stand-ins and staged copy
+(``testkit.install``, the ``staged_installer`` fixture)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,18 @@ import sys
 from pathlib import Path
 
 from kiosk import settings as settings_mod
-from tests import test_install
-
-staged = test_install.staged  # the fixture: stand-in commands and a copy of the installer
+from testkit.install import INSTALL, STEPS, run_unprivileged
 
 
-def test_fleet_dry_run_adds_its_step_and_changes_nothing(staged: Path) -> None:
-    out = test_install._run_unprivileged(
-        staged, "install.sh", "--dry-run", "--fleet", "--name", "hall-2",
+def test_fleet_dry_run_adds_its_step_and_changes_nothing(staged_installer: Path) -> None:
+    out = run_unprivileged(
+        staged_installer, "install.sh", "--dry-run", "--fleet", "--name", "hall-2",
         "--address", "192.168.1.22", "--curator", "ABC@192.168.1.10",
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout
-    total = len(test_install.STEPS) + 1
-    for number, title in enumerate(test_install.STEPS, 1):
+    total = len(STEPS) + 1
+    for number, title in enumerate(STEPS, 1):
         assert f"[{number}/{total}] {title}" in text, title
     assert f"[{total}/{total}] Fleet: Syncthing on the LAN only" in text
     assert "syncthing prometheus-node-exporter" in text  # Debian's packages
@@ -38,18 +37,20 @@ def test_fleet_dry_run_adds_its_step_and_changes_nothing(staged: Path) -> None:
     ]:
         assert command in text, command
     assert text.rstrip().endswith("Dry run finished: nothing was changed.")
-    assert (staged / "calls.log").read_text() == "", "a dry run ran a command that changes things"
+    assert (staged_installer / "calls.log").read_text() == "", (
+        "a dry run ran a command that changes things"
+    )
 
 
-def test_fleet_options_need_fleet(staged: Path) -> None:
-    out = test_install._run_unprivileged(staged, "install.sh", "--dry-run", "--name", "x")
+def test_fleet_options_need_fleet(staged_installer: Path) -> None:
+    out = run_unprivileged(staged_installer, "install.sh", "--dry-run", "--name", "x")
     assert out.returncode == 1 and "go with --fleet" in out.stderr
-    out = test_install._run_unprivileged(staged, "install.sh", "--dry-run", "--fleet", "--name")
+    out = run_unprivileged(staged_installer, "install.sh", "--dry-run", "--fleet", "--name")
     assert out.returncode == 1 and "--name needs a value" in out.stderr
 
 
-def test_uninstall_removes_the_fleets_service(staged: Path) -> None:
-    out = test_install._run_unprivileged(staged, "uninstall.sh", "--dry-run")
+def test_uninstall_removes_the_fleets_service(staged_installer: Path) -> None:
+    out = run_unprivileged(staged_installer, "uninstall.sh", "--dry-run")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "kiosk-fleet-syncthing.service not installed" in out.stdout
     assert "prometheus-node-exporter.service.d/50-kiosk.conf not there" in out.stdout
@@ -62,7 +63,7 @@ def test_a_fleet_kiosk_s_settings_turn_the_fleet_and_the_health_file_on(tmp_path
 
     def written(*flags: str) -> settings_mod.Settings:
         out = subprocess.run(
-            ["bash", str(test_install.INSTALL / "install.sh"), "--print-settings", *flags],
+            ["bash", str(INSTALL / "install.sh"), "--print-settings", *flags],
             capture_output=True,
             text=True,
             env=env,

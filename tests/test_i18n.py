@@ -4,8 +4,7 @@ Russian text. A Sakha screen shows the Sakha words the curator wrote and Russian
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
@@ -20,7 +19,7 @@ from kiosk.settings import Settings
 from kiosk.ui import i18n
 from kiosk.ui.context import Context, Transition
 from kiosk.ui.loop import Loop
-from tests.ui_fakes import FakePlayer
+from testkit.ui_fakes import FakePlayer
 
 SAH = {"back": "Төнүн", "story": "Кэпсээн", "circa": "чуг.", "page": "{n} истэн {i}"}
 
@@ -213,18 +212,6 @@ def test_russian_and_english_collections_need_no_words(
 
 
 # -- the screens ---------------------------------------------------------------------------------
-@pytest.fixture
-def _pygame() -> Iterator[None]:
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    yield
-    from kiosk.ui import theme
-
-    theme.release()
-    pygame.quit()
-
-
 def _drawn_words(ctx: Context, loop: Loop, scenes: list[Transition]) -> set[str]:
     """Every string the scenes draw through the text cache."""
     seen: set[str] = set()
@@ -242,7 +229,7 @@ def _drawn_words(ctx: Context, loop: Loop, scenes: list[Transition]) -> set[str]
     return seen
 
 
-@pytest.mark.usefixtures("_pygame")
+@pytest.mark.usefixtures("pygame_display")
 def test_a_sakha_screen_shows_sakha_words_then_russian_never_english(sakha: Path) -> None:
     c = _load(sakha)
     size = (1920, 1080)

@@ -8,104 +8,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kiosk import settings as settings_mod
+from testkit.install import INSTALL, STEPS, run_unprivileged
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTALL = ROOT / "install"
 SCRIPTS = [INSTALL / "install.sh", INSTALL / "uninstall.sh"]
 UNITS = ["kiosk.service", "kiosk-retry.service", "kiosk-retry.timer"]
-NOBODY = 65534
-
-# Commands that change a machine. In a dry run none of them may be called: the test puts
-# stand-ins first on PATH that only write down that they were called.
-MUTATING = [
-    "apt-get", "apt", "dpkg", "useradd", "usermod", "userdel", "groupadd", "install", "cp", "mv",
-    "rm", "ln", "mkdir", "chown", "chmod", "tar", "sysctl", "pip", "sh", "loginctl",
-]  # fmt: skip
-STEPS = [
-    "Check the system",
-    "System packages",
-    "Kiosk user 'kiosk'",
-    "Folders",
-    "Program in its own virtual environment",
-    "Settings: /etc/kiosk/kiosk.yaml",
-    "Content and models",
-    "Lock-down",
-    "Service units",
-    "Session: no desktop",
-    "Admin PIN",
-    "Check the machine (kiosk doctor)",
-]
 
 
-@pytest.fixture
-def staged() -> Iterator[Path]:
-    """A world-readable folder with the stand-ins and a copy of what the installer reads."""
-    folder = Path(tempfile.mkdtemp(prefix="kiosk-install-"))
-    try:
-        shims = folder / "bin"
-        shims.mkdir()
-        log = folder / "calls.log"
-        log.touch()
-        for name in MUTATING:
-            _script(shims / name, f'#!/bin/sh\necho "{name} $*" >> "{log}"\nexit 0\n')
-        real = shutil.which("systemctl")
-        # Looking (is-enabled, get-default) is allowed; anything else is written down.
-        read_only = f'exec "{real}" "$@"' if real else "exit 1"
-        _script(
-            shims / "systemctl",
-            "#!/bin/sh\ncase $1 in\n"
-            f"  is-enabled|is-active|is-failed|get-default|show|cat) {read_only} ;;\n"
-            f'  *) echo "systemctl $*" >> "{log}" ;;\nesac\n',
-        )
-        tree = folder / "src"
-        for part in ("install", "docs", "models"):
-            if (ROOT / part).exists():
-                shutil.copytree(ROOT / part, tree / part)
-        shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
-        for path in [folder, *folder.rglob("*")]:
-            mode = path.stat().st_mode
-            path.chmod(mode | stat.S_IROTH | stat.S_IRGRP | (0o055 if path.is_dir() else 0))
-        log.chmod(0o666)
-        yield folder
-    finally:
-        shutil.rmtree(folder)
-
-
-def _script(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(0o755)
-
-
-def _run_unprivileged(staged: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run a script of the staged copy, as nobody when the tests run as root."""
-    command = ["bash", str(staged / "src" / "install" / script), *args]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("setpriv (util-linux) is needed to drop root for the dry run")
-        command = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
-    env = {
-        "PATH": f"{staged / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": str(staged),
-        "LANG": "C.UTF-8",
-    }
-    return subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL
-    )
-
-
-def test_dry_run_prints_every_step_and_changes_nothing(staged: Path) -> None:
-    out = _run_unprivileged(staged, "install.sh", "--dry-run")
+def test_dry_run_prints_every_step_and_changes_nothing(staged_installer: Path) -> None:
+    out = run_unprivileged(staged_installer, "install.sh", "--dry-run")
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout
     assert "DRY RUN, nothing will be changed" in text
@@ -125,25 +42,27 @@ def test_dry_run_prints_every_step_and_changes_nothing(staged: Path) -> None:
     ]:
         assert command in text, command
     assert text.rstrip().endswith("Dry run finished: nothing was changed.")
-    assert (staged / "calls.log").read_text() == "", "a dry run ran a command that changes things"
+    assert (staged_installer / "calls.log").read_text() == "", (
+        "a dry run ran a command that changes things"
+    )
 
 
-def test_uninstall_dry_run(staged: Path) -> None:
-    out = _run_unprivileged(staged, "uninstall.sh", "--dry-run", "--purge")
+def test_uninstall_dry_run(staged_installer: Path) -> None:
+    out = run_unprivileged(staged_installer, "uninstall.sh", "--dry-run", "--purge")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "[4/4] Purge" in out.stdout and "rm -rf /etc/kiosk /var/lib/kiosk" in out.stdout
-    assert (staged / "calls.log").read_text() == ""
+    assert (staged_installer / "calls.log").read_text() == ""
 
 
-def test_real_run_needs_root_and_options_are_checked(staged: Path) -> None:
+def test_real_run_needs_root_and_options_are_checked(staged_installer: Path) -> None:
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         pytest.skip("setpriv (util-linux) is needed to drop root")
-    out = _run_unprivileged(staged, "install.sh")
+    out = run_unprivileged(staged_installer, "install.sh")
     assert out.returncode == 1 and "run it as root" in out.stderr
-    assert _run_unprivileged(staged, "install.sh", "--frobnicate").returncode == 2
-    helped = _run_unprivileged(staged, "uninstall.sh", "--help")
+    assert run_unprivileged(staged_installer, "install.sh", "--frobnicate").returncode == 2
+    helped = run_unprivileged(staged_installer, "uninstall.sh", "--help")
     assert helped.returncode == 0 and "--purge" in helped.stdout
-    assert (staged / "calls.log").read_text() == ""
+    assert (staged_installer / "calls.log").read_text() == ""
 
 
 def test_the_settings_the_installer_writes_are_complete_and_valid(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kiosk.cli import main
+from testkit.mirror_media import carphone, feat
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models" / "onnx"
@@ -56,8 +57,6 @@ def test_models_commands_have_help() -> None:
 
 
 def test_mirror_photo_json_gives_every_face_in_the_inputs_pixels(tmp_path: Path) -> None:
-    from tests.test_mirror_perception import feat
-
     source = feat("multi_face.jpg")
     out = tmp_path / "group.png"
     before = set(tmp_path.iterdir())
@@ -83,8 +82,6 @@ def test_mirror_photo_json_gives_every_face_in_the_inputs_pixels(tmp_path: Path)
 
 
 def test_mirror_clip_tracks_every_frame(tmp_path: Path) -> None:
-    from tests.test_mirror_real import carphone
-
     out = tmp_path / "carphone.mp4"
     result = CliRunner().invoke(
         main,

@@ -35,6 +35,7 @@ pytest.importorskip("tflite", reason="the tflite reader is not installed (the mo
 
 from kiosk.mirror import build_perception, convert_tflite, manifest, tflite_model
 from kiosk.mirror.perception import FaceDetector, FaceLandmarker
+from testkit.mirror_media import rgb
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models" / "onnx"
@@ -107,12 +108,6 @@ def wheel() -> Path:
 @pytest.fixture(scope="module")
 def sources(wheel: Path) -> dict[str, bytes]:
     return build_perception.read_sources(wheel)
-
-
-def rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    assert image is not None, path
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from kiosk.mirror.cuemap import CUE_CHANNELS, NO_FACE_RADIUS, empty_cue_map, ren
 from kiosk.mirror.cues import CueOptions, CueTracker, PerceptionModels
 from kiosk.mirror.perception.smoothing import OneEuroFilter, OneEuroOptions
 from kiosk.mirror.perception.tracker import TrackedFace
-from tests.test_mirror_perception import MIRROR_DATA, MODELS, camera_frame, feat, rgb
+from testkit.mirror_media import MIRROR_DATA, MODELS, camera_frame, feat, rgb
 
 
 @pytest.fixture(scope="module")

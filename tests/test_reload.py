@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pygame
+import pytest
 
 from kiosk.app import make_context
 from kiosk.delivery import releases
@@ -17,8 +18,9 @@ from kiosk.settings import Settings, TimeoutSettings
 from kiosk.ui.context import Transition
 from kiosk.ui.loop import Loop
 from testkit.packs import build_pack, retitle
-from tests.test_ui import _pygame  # noqa: F401 - the fixture sets pygame up
-from tests.ui_fakes import FakePlayer
+from testkit.ui_fakes import FakePlayer
+
+pytestmark = pytest.mark.usefixtures("pygame_display")
 
 
 def _install(src: Path, tmp: Path, root: Path, key: SecretKey, version: int) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
@@ -12,14 +11,12 @@ import pytest
 from kiosk.analytics.events import (
     CaptionsToggled,
     EndReason,
-    Event,
     LanguageChosen,
     Scene,
     SceneViewed,
     VisitEnded,
     VisitStarted,
 )
-from kiosk.app import make_context
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.media import Player, PlayerState
@@ -28,75 +25,13 @@ from kiosk.settings import Settings, TimeoutSettings
 from kiosk.ui import text as ktext
 from kiosk.ui.context import Transition
 from kiosk.ui.input import Gesture, InputMapper
-from kiosk.ui.loop import Loop
 from kiosk.ui.ports import PlayerPort
 from kiosk.ui.scenes import SCENES, ExplorerScene, GalleryScene
 from kiosk.ui.widgets import contrast
-from tests.ui_fakes import FakePlayer
+from testkit.ui import BUNDLED, Rig
+from testkit.ui_fakes import FakePlayer
 
-BUNDLED = Path(__file__).resolve().parent.parent / "content"
-
-
-@pytest.fixture(autouse=True)
-def _pygame() -> Iterator[None]:
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    pygame.display.init()
-    pygame.font.init()
-    yield
-    from kiosk.ui import theme
-
-    theme.release()
-    pygame.quit()
-
-
-class Rig:
-    """A loop on an off-screen surface, a fake player and a clock the test moves."""
-
-    def __init__(
-        self,
-        collection: Collection,
-        size: tuple[int, int] = (1920, 1080),
-        settings: Settings | None = None,
-    ) -> None:
-        self.now = 1000.0
-        self.player = FakePlayer()
-        self.events: list[Event] = []
-        self.settings = settings or Settings()
-        self.ctx = make_context(collection, self.settings, self.player, size)
-        self.ctx.emit = self.events.append
-        self.surface = pygame.Surface(size)
-        self.housekeeping = 0
-        self.loop = Loop(self.ctx, self.surface, now=lambda: self.now, after_visit=self._after)
-
-    def _after(self) -> None:
-        self.housekeeping += 1
-
-    def tap(self, pos: tuple[int, int]) -> None:
-        self.loop.handle_gesture(Gesture("touch", pos), self.now)
-        self.loop.handle_gesture(Gesture("tap", pos), self.now)
-        self.loop.step([])
-        self.loop.draw()
-
-    def button(self, action: str) -> pygame.Rect:
-        for b in self.loop.scene.buttons:
-            if b.action == action:
-                return b.rect
-        raise AssertionError(f"no button {action} in {self.loop.scene.name}")
-
-    def press(self, action: str) -> None:
-        self.tap(self.button(action).center)
-
-    def wait(self, seconds: float) -> None:
-        self.now += seconds
-        self.loop.step([])
-        self.loop.draw()
-
-
-@pytest.fixture
-def small(make_collection: Callable[..., Path]) -> Collection:
-    c = load_collection(make_collection()).collection
-    assert c is not None
-    return c
+pytestmark = pytest.mark.usefixtures("pygame_display")
 
 
 def test_visit_attract_gallery_explorer_back(small: Collection) -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pygame
 import pytest
 
-from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.media import PlayerState
 from kiosk.ops.admin import AdminGate
@@ -21,17 +19,12 @@ from kiosk.ui.ports import AdminHooks
 from kiosk.ui.scenes import AdminScene
 from kiosk.ui.scenes.admin import AdminAction
 from kiosk.ui.widgets import contrast
-from tests.test_ui import Rig, _pygame  # noqa: F401  (_pygame: the autouse display fixture)
-from tests.ui_fakes import FakeDiagnostics, FakeSink
+from testkit.ui import Rig
+from testkit.ui_fakes import FakeDiagnostics, FakeSink
 
 PIN = "4821"
 
-
-@pytest.fixture
-def small(make_collection: Callable[..., Path]) -> Collection:
-    c = load_collection(make_collection()).collection
-    assert c is not None
-    return c
+pytestmark = pytest.mark.usefixtures("pygame_display")
 
 
 class WallClock:

@@ -19,7 +19,9 @@ from kiosk.settings import Settings, TimeoutSettings
 from kiosk.ui.input import Gesture
 from kiosk.ui.ops import Ops
 from kiosk.ui.scenes import ExplorerScene, GalleryScene
-from tests.test_ui import Rig, _pygame  # noqa: F401 - the fixture sets pygame up
+from testkit.ui import Rig
+
+pytestmark = pytest.mark.usefixtures("pygame_display")
 
 
 def test_scripted_visit_writes_what_happened(

@@ -26,11 +26,13 @@ from kiosk.ui.layout import (
     invitation_rect,
 )
 from kiosk.ui.scenes import AttractScene, GalleryScene, MirrorUIScene
-from tests.test_ui import BUNDLED, Rig, _pygame  # noqa: F401 - the fixture sets pygame up
-from tests.ui_fakes import FakeMirror
+from testkit.ui import BUNDLED, Rig
+from testkit.ui_fakes import FakeMirror
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTO = ROOT / "tests" / "data" / "mirror" / "astronaut.jpg"
+
+pytestmark = pytest.mark.usefixtures("pygame_display")
 
 
 def _settings() -> Settings:
@@ -96,13 +98,6 @@ def _rig(small: Collection, size: tuple[int, int] = (1920, 1080)) -> tuple[Rig, 
     rig.ctx.mirror = mirror
     rig.ctx.mirror_available = True  # the loop's camera check says a camera is there
     return rig, mirror
-
-
-@pytest.fixture
-def small(make_collection: Callable[..., Path]) -> Collection:
-    c = load_collection(make_collection()).collection
-    assert c is not None
-    return c
 
 
 def _invitation(rig: Rig) -> pygame.Rect:

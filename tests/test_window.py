@@ -8,45 +8,19 @@ gallery again after "back".
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from testkit.window import NEEDS_X, SIZE, start_kiosk, xdo
+
 ROOT = Path(__file__).resolve().parent.parent
-SIZE = (1280, 720)
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
-    reason="Xvfb and xdotool are not installed (Debian packages xvfb, xdotool)",
-)
-
-
-@pytest.fixture
-def display(tmp_path: Path) -> Iterator[str]:
-    for n in range(91, 120):
-        if not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    name = f":{n}"
-    proc = subprocess.Popen(
-        ["Xvfb", name, "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("Xvfb did not start")
-        time.sleep(0.05)
-    yield name
-    proc.terminate()
-    proc.wait(10)
+pytestmark = NEEDS_X
 
 
 def _grab(display: str) -> np.ndarray:
@@ -54,12 +28,6 @@ def _grab(display: str) -> np.ndarray:
 
     img = ImageGrab.grab(xdisplay=display).convert("RGB").resize((320, 180))
     return np.asarray(img, dtype=np.float32)
-
-
-def _xdo(display: str, *args: str) -> None:
-    subprocess.run(
-        ["xdotool", *args], env=dict(os.environ, DISPLAY=display), check=True, timeout=10
-    )
 
 
 @pytest.fixture(scope="module")
@@ -114,44 +82,8 @@ def _wait_for(display: str, refs: dict[str, np.ndarray], scene: str, seconds: fl
     return seen
 
 
-def start_kiosk(
-    display: str, config: Path, log: Path, mode: str, seconds: int, **env_extra: str
-) -> subprocess.Popen[bytes]:
-    """`kiosk run` on ``display`` (``mode``: --windowed or --fullscreen), waited for until its
-    first frame is on screen; its log goes to ``log``."""
-    env = dict(os.environ, DISPLAY=display, SDL_VIDEODRIVER="x11", SDL_AUDIODRIVER="dummy")
-    env.pop("WAYLAND_DISPLAY", None)
-    env.update(env_extra)
-    with log.open("w") as err:
-        kiosk = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kiosk",
-                "run",
-                "--config",
-                str(config),
-                "--content",
-                str(ROOT / "content"),
-                mode,
-                "--max-seconds",
-                str(seconds),
-            ],
-            env=env,
-            stderr=err,
-            stdout=err,
-        )
-    deadline = time.monotonic() + 60
-    while "ready: attract on screen" not in log.read_text():
-        if kiosk.poll() is not None or time.monotonic() > deadline:
-            kiosk.kill()
-            pytest.fail(log.read_text())
-        time.sleep(0.1)
-    return kiosk
-
-
 def test_a_visit_in_a_real_window(
-    display: str, references: dict[str, np.ndarray], tmp_path: Path
+    x_display: str, references: dict[str, np.ndarray], tmp_path: Path
 ) -> None:
     config = tmp_path / "kiosk.yaml"
     config.write_text(
@@ -160,16 +92,16 @@ def test_a_visit_in_a_real_window(
         encoding="utf-8",
     )
     log = tmp_path / "kiosk.log"
-    kiosk = start_kiosk(display, config, log, "--windowed", 90)
+    kiosk = start_kiosk(x_display, config, log, "--windowed", 90)
     try:
-        assert _wait_for(display, references, "attract") == "attract", log.read_text()
-        _xdo(display, "mousemove", "640", "360", "click", "1")
-        assert _wait_for(display, references, "gallery") == "gallery", log.read_text()
+        assert _wait_for(x_display, references, "attract") == "attract", log.read_text()
+        xdo(x_display, "mousemove", "640", "360", "click", "1")
+        assert _wait_for(x_display, references, "gallery") == "gallery", log.read_text()
         # The first card (Dezhnev) sits at the top left of the gallery.
-        _xdo(display, "mousemove", "200", "200", "click", "1")
-        assert _wait_for(display, references, "explorer") == "explorer", log.read_text()
-        _xdo(display, "key", "BackSpace")
-        assert _wait_for(display, references, "gallery") == "gallery", log.read_text()
+        xdo(x_display, "mousemove", "200", "200", "click", "1")
+        assert _wait_for(x_display, references, "explorer") == "explorer", log.read_text()
+        xdo(x_display, "key", "BackSpace")
+        assert _wait_for(x_display, references, "gallery") == "gallery", log.read_text()
         assert kiosk.poll() is None, "the kiosk quit during the visit"
     finally:
         kiosk.terminate()

@@ -12,11 +12,13 @@ import pygame
 from kiosk.ops.admin import AdminGate
 from kiosk.ui.ports import AdminHooks
 from kiosk.ui.scenes import AdminScene
-from tests.test_ui import Rig
-from tests.test_window import SIZE, _xdo, display, pytestmark, start_kiosk  # noqa: F401
+from testkit.ui import Rig
+from testkit.window import NEEDS_X, SIZE, start_kiosk, xdo
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = "2468"
+
+pytestmark = NEEDS_X
 
 
 def _layout(tmp_path: Path) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
@@ -51,16 +53,13 @@ def _layout(tmp_path: Path) -> tuple[dict[str, tuple[int, int]], dict[str, tuple
 
 
 def _long_press(screen: str, x: int, y: int) -> None:
-    _xdo(screen, "mousemove", str(x), str(y), "mousedown", "1")
+    xdo(screen, "mousemove", str(x), str(y), "mousedown", "1")
     time.sleep(1.2)
-    _xdo(screen, "mouseup", "1")
+    xdo(screen, "mouseup", "1")
     time.sleep(0.3)
 
 
-def test_locked_kiosk_keeps_visitors_in_and_lets_staff_out(
-    display: str,  # noqa: F811 - the X display fixture of test_window
-    tmp_path: Path,
-) -> None:
+def test_locked_kiosk_keeps_visitors_in_and_lets_staff_out(x_display: str, tmp_path: Path) -> None:
     pin_file, lockout = tmp_path / "admin.pin", tmp_path / "lockout.json"
     AdminGate(pin_file, lockout).set_pin(PIN)
     config = tmp_path / "kiosk.yaml"
@@ -74,7 +73,7 @@ def test_locked_kiosk_keeps_visitors_in_and_lets_staff_out(
     keys, panel = _layout(tmp_path)
     log = tmp_path / "kiosk.log"
     kiosk = start_kiosk(
-        display,
+        x_display,
         config,
         log,
         "--fullscreen",
@@ -82,24 +81,24 @@ def test_locked_kiosk_keeps_visitors_in_and_lets_staff_out(
         KIOSK_MAINTENANCE_FLAG=str(tmp_path / "maintenance"),
     )
     try:
-        _xdo(display, "mousemove", "640", "360")
+        xdo(x_display, "mousemove", "640", "360")
         for combo in ("alt+F4", "ctrl+q", "Escape", "ctrl+alt+BackSpace", "super", "alt+Tab"):
-            _xdo(display, "key", combo)
+            xdo(x_display, "key", combo)
             time.sleep(0.3)
             assert kiosk.poll() is None, f"{combo} left the kiosk:\n{log.read_text()}"
         # Staff: long presses in three corners, then the PIN.
         w, h = SIZE
         for x, y in ((5, 5), (w - 5, 5), (w - 5, h - 5)):
-            _long_press(display, x, y)
+            _long_press(x_display, x, y)
         for digit in PIN:
-            _xdo(display, "mousemove", *map(str, keys[f"digit:{digit}"]), "click", "1")
+            xdo(x_display, "mousemove", *map(str, keys[f"digit:{digit}"]), "click", "1")
             time.sleep(0.15)
-        _xdo(display, "mousemove", *map(str, keys["ok"]), "click", "1")
+        xdo(x_display, "mousemove", *map(str, keys["ok"]), "click", "1")
         time.sleep(0.5)
         assert kiosk.poll() is None, "a right PIN must not quit by itself"
         # "Exit to desktop" asks once more, then lets the technician out.
         for _ in range(2):
-            _xdo(display, "mousemove", *map(str, panel["exit"]), "click", "1")
+            xdo(x_display, "mousemove", *map(str, panel["exit"]), "click", "1")
             time.sleep(0.4)
         assert kiosk.wait(15) == 0, log.read_text()
         assert (tmp_path / "maintenance").is_file()  # so systemd does not restart it

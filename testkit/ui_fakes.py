@@ -1,4 +1,4 @@
-"""Fakes for driving the visitor UI in tests: they implement the UI's ports in full.
+"""Test kit: fakes for driving the visitor UI in tests; they implement the UI's ports in full.
 
 :class:`FakePlayer` (the player port) records what it was asked to do and keeps a clock the test
 sets; :class:`FakeSink` is a sound output to name in the admin panel; :class:`FakeDiagnostics`
@@ -93,6 +93,9 @@ class FakePlayer:
     def clock(self) -> float:
         return self.time
 
+    def frame_due_in(self) -> float | None:
+        return None
+
     def latest_frame(self) -> FakeFrame | None:
         if self.state not in (PlayerState.PLAYING, PlayerState.PAUSED):
             return None
@@ -174,5 +177,6 @@ class FakeMirror:
 
 
 def _implements_the_ports() -> tuple[PlayerPort, DiagnosticsPort, MirrorPort]:
-    """Never called: ``mypy tests/ui_fakes.py`` fails here when a fake falls behind its port."""
+    """Never called: mypy (which checks the test kit) fails here when a fake falls behind its
+    port."""
     return FakePlayer(), FakeDiagnostics(), FakeMirror()
