@@ -1,5 +1,7 @@
 """The shape of the package: no import cycles, modules of a readable size, and a wheel that
-ships the kiosk (code, fonts, maps, the ``kiosk`` command) and nothing of the test kit."""
+ships the kiosk (code, fonts, maps, the ``kiosk`` command) and nothing of the test kit; and the
+shape of the tests: no test module imports another (shared fixtures live in ``conftest.py``,
+shared helpers in ``testkit/``)."""
 
 from __future__ import annotations
 
@@ -199,6 +201,76 @@ def test_modules_stay_readable() -> None:
     assert not stale, f"allowed long modules that no longer exist: {stale}"
     listing = "\n".join(f"{rel}: {n} lines" for rel, n in sorted(too_long.items()))
     assert not too_long, f"modules over {MAX_LINES} lines (split them by job):\n{listing}"
+
+
+def _test_modules_imported(source: str, package: str) -> set[str]:
+    """The test modules (``test_*`` under ``tests/``) that ``source``, a module of ``package``,
+    imports, at load time or inside a function, by any spelling: ``import tests.test_x``, a name
+    from ``tests.test_x``, the module ``test_x`` from ``tests``, and the relative forms."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            names = [base, *(f"{base}.{a.name}" for a in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] != "tests":
+                continue
+            for i, part in enumerate(parts[1:], 1):
+                if part.startswith("test_"):
+                    found.add(".".join(parts[: i + 1]))
+                    break
+    return found
+
+
+def test_import_reader_finds_every_way_to_import_a_test_module() -> None:
+    # The sample is built from pieces so that a search of the tests for such imports finds none.
+    tests = "from tests"
+    source = (
+        "import tests.test_a\n"
+        f"{tests}.test_b import Rig\n"
+        f"{tests} import test_c, conftest\n"
+        f"{tests}.e2e.test_d import x\n"
+        "from .test_f import y\n"
+        "from . import test_g\n"
+        f"{tests} import ui_fakes\n"
+        "from testkit.ui import Rig\n"
+        "from .conftest import ROOT\n"
+        "def f():\n"
+        f"    {tests}.test_e import feat\n"
+    )
+    assert _test_modules_imported(source, "tests") == {
+        "tests.test_a",
+        "tests.test_b",
+        "tests.test_c",
+        "tests.e2e.test_d",
+        "tests.test_e",
+        "tests.test_f",
+        "tests.test_g",
+    }
+
+
+def test_no_test_module_imports_another() -> None:
+    """A test module shares nothing by import: fixtures come from ``conftest.py`` by name, plain
+    helpers and constants from ``testkit/``. So each test file reads and runs on its own, and no
+    fixture or test is picked up a second time by the module that imported it."""
+    offenders = {}
+    files = [p for folder in ("tests", "testkit", "bench") for p in (ROOT / folder).rglob("*.py")]
+    for path in sorted(files):
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        found = _test_modules_imported(path.read_text(encoding="utf-8"), package)
+        if found:
+            offenders[path.relative_to(ROOT).as_posix()] = sorted(found)
+    listing = "\n".join(f"{rel}: {', '.join(names)}" for rel, names in offenders.items())
+    assert not offenders, f"test modules imported by other files:\n{listing}"
 
 
 # Names of the test kit's modules; none of them may ship.
