@@ -37,6 +37,10 @@ from kiosk.media.workers import ReadAhead, Worker
 
 TRUNCATION_SLACK = 0.5  # seconds short of the expected end before a file counts as truncated
 READ_AHEAD_BYTES = 24 * 2**20  # decoded frames held between the decode and convert threads
+# Frames queued before the segment's sound may start. Frame threading delivers the first
+# pictures of a clip in a burst after a pause; starting the clock at the first frame made the
+# next two or three late at once (dropped at every 1080p start).
+READY_FRAMES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +155,9 @@ class VideoDecoder(Worker):
     position now; the size the UI wants, applied from the next frame on);
     frames already late by the time they are decoded are not converted, so a slow machine
     drops frames instead of falling behind. ``first_frame`` is set when the first frame is
-    queued (or the thread ended without one). Captions are parsed here too (``captions``).
+    queued (or the thread ended without one), ``ready`` when a few are (:data:`READY_FRAMES`,
+    or the thread ended): the segment's clock starts then. Captions are parsed here too
+    (``captions``).
     """
 
     kind = "video"
@@ -185,6 +191,8 @@ class VideoDecoder(Worker):
         self.caption_errors: list[tuple[str, MediaError]] = []
         self.clock_hint = -math.inf
         self.first_frame = threading.Event()
+        self.ready = threading.Event()
+        self.ready_frames = max(1, min(READY_FRAMES, queue_size))
         self.info: VideoInfo | None = None
         self.frames_out = 0
         self.frames_skipped = 0
@@ -244,6 +252,8 @@ class VideoDecoder(Worker):
                     if first:
                         first = False
                         self.first_frame.set()
+                    if self.frames_out == self.ready_frames:
+                        self.ready.set()
             if self._stop.is_set():
                 return
             if self.frames_out == 0:
@@ -268,6 +278,7 @@ class VideoDecoder(Worker):
 
     def _finish(self) -> None:
         self.first_frame.set()
+        self.ready.set()
         self._put_end(VideoEnd(self.end_time, self.error))
 
     def _pick_stream(self, container: av.container.InputContainer) -> av.video.stream.VideoStream:

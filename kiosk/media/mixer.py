@@ -58,8 +58,8 @@ class Voice:
     """One segment's audio as the mixer sees it.
 
     ``origin`` is the segment position of the first sample (0.0 unless started mid-segment).
-    The voice waits until ``gate`` is set (the video decoder sets it with the first frame, so
-    sound does not run ahead of a slow first frame); the player calls ``set_end`` once the
+    The voice waits until ``gate`` is set (the video decoder sets it once its first frames are
+    queued, so sound does not run ahead of a slow start); the player calls ``set_end`` once the
     segment's end is known. The chunk queue holds float32 arrays
     (frames x channels) and finally an :class:`AudioEnd`.
     """
@@ -94,7 +94,7 @@ class Voice:
 
     @property
     def ready(self) -> bool:
-        """Whether the voice may start: its gate (the first video frame) is open."""
+        """Whether the voice may start: its gate (the first video frames) is open."""
         return self.gate is None or self.gate.is_set()
 
     @property

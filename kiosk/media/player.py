@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 PRELOAD_AFTER = 0.5  # seconds into a segment before the next one is prepared
 STALL_TIMEOUT = 15.0  # seconds without a first frame before a segment is given up
 FRAME_EPS = 0.002  # a frame due within this many seconds is shown now
+# The UI asks for the clock, the frame and the caption in one display frame; each call runs
+# update(), and the second and third within this many seconds have nothing new to find.
+UPDATE_EPS = 0.001
 
 
 class PlayerState(StrEnum):
@@ -86,6 +89,7 @@ class Player:
         self._loop = False  # loop the playlist (a single segment is a playlist of one)
         self._fail_streak = 0
         self._pos = 0.0
+        self._updated = -1.0  # monotonic time of the last update() that did its work
         self._held: Frame | None = None  # the previous segment's last frame, until a new one
         self.frames_shown = 0
         self.frames_dropped = 0
@@ -236,9 +240,23 @@ class Player:
         if src is not None and src.frame is not None:
             if not src.frame_returned:
                 src.frame_returned = True
+                src.shown += 1
                 self.frames_shown += 1
             return src.frame
         return self._held
+
+    def frame_due_in(self) -> float | None:
+        """Seconds until the next decoded frame is due on screen (0 when it is due now); None
+        while playback is not running or the next frame is not decoded yet."""
+        self.update()
+        src = self._current
+        if src is None or self._state is not PlayerState.PLAYING:
+            return None
+        if src.frame is not None and not src.frame_returned:
+            return 0.0  # a frame came since the UI last asked
+        if src.pending is None or not src.voice.started:
+            return None  # not decoded yet, or the clock has not started: ask again soon
+        return max(0.0, src.pending.pts - (self._pos + FRAME_EPS))
 
     def caption(self, lang: str) -> str | None:
         """The caption text in ``lang`` at the current position, or None."""
@@ -269,6 +287,9 @@ class Player:
         if self._closed:
             return
         now = time.monotonic()
+        if now - self._updated < UPDATE_EPS:
+            return
+        self._updated = now
         self._sources.reap()
         self._out.check(now)
         self._sources.check_preloaded(self._faults)
@@ -343,6 +364,7 @@ class Player:
 
     def _start(self, src: Source, *, paused: bool = False) -> None:
         """Make ``src`` current now (a hard cut)."""
+        self._updated = -1.0  # the next update() looks at the new source
         old, up = self._current, self._upcoming
         self._current, self._upcoming = src, None
         self._held = old.frame if old is not None else None

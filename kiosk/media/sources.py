@@ -90,7 +90,7 @@ class Source:
             self.audio.queue,
             rate=rate,
             origin=origin,
-            gate=self.video.first_frame,
+            gate=self.video.ready,
             name=name,
         )
         if segment.end is not None:
@@ -100,10 +100,13 @@ class Source:
         self.frame: Frame | None = None
         self.pending: Frame | None = None
         self.frame_returned = False
+        self.shown = 0  # frames the UI was given (latest_frame returned them)
+        self.dropped = 0  # frames superseded before the UI asked for them
         self.video_ended = False
         self.end_known = False
         self.failed = False
         self.audio_reported = False
+        self.reported = False
 
     def start(self) -> None:
         self.video.start()
@@ -155,9 +158,11 @@ class Source:
                 try:
                     item = q.get_nowait()
                 except queue.Empty:
+                    self.dropped += dropped
                     return dropped
                 if isinstance(item, VideoEnd):
                     self.video_ended = True
+                    self.dropped += dropped
                     return dropped
                 nxt = self.pending = item
             if self.frame is None or nxt.pts <= due:
@@ -165,6 +170,7 @@ class Source:
                     dropped += 1
                 self.frame, self.pending, self.frame_returned = nxt, None, False
                 continue
+            self.dropped += dropped
             return dropped
 
     def learn_end(self, rate: int) -> None:
@@ -197,6 +203,20 @@ class Source:
             # the audio thread happens to notice first.
             if e.kind not in (FaultKind.MISSING, FaultKind.EMPTY, FaultKind.UNREADABLE):
                 faults.record(FaultKind.AUDIO, self.describe(), f"{e.reason}; playing silently")
+
+    def report(self) -> None:
+        """Log what the visitor saw of a segment that was played (once, when it stops)."""
+        if self.started_at is None or self.reported:
+            return
+        self.reported = True
+        log.info(
+            "played %s for %.1f s: %d frames shown, %d dropped (%d of them late in the decoder)",
+            self.describe(),
+            time.monotonic() - self.started_at,
+            self.shown,
+            self.dropped + self.video.frames_skipped,
+            self.video.frames_skipped,
+        )
 
     def mark_failed(self, err: MediaError, faults: Faults) -> None:
         """The segment cannot play: count ``err`` (once per source)."""
@@ -302,6 +322,7 @@ class SourcePool:
     def retire(self, src: Source) -> None:
         """Stop ``src``; its threads are joined later (:meth:`reap`), or now if too many wait."""
         src.stop()
+        src.report()
         if src not in self._retired:
             self._retired.append(src)
         if len(self._retired) > MAX_RETIRED:

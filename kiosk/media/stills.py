@@ -141,6 +141,9 @@ class StillPlayer:
     def latest_frame(self) -> StillFrame | None:
         return self._frame
 
+    def frame_due_in(self) -> float | None:
+        return None  # the picture never changes by itself
+
     def caption(self, lang: str) -> str | None:
         if self.segment is None or lang not in self.segment.captions:
             return None
