@@ -350,17 +350,20 @@ class Route:
         """How many points have been reached at time ``t``."""
         return int(np.searchsorted(np.array(self.times), t, side="right"))
 
+    def leg_path(self, leg: int, end_u: float = 1.0, step_km: float = 20.0) -> list[LatLon]:
+        """Leg ``leg`` from its start (excluded) to ``end_u`` (0..1) of the way along it,
+        densified every ``step_km``; empty when the route has no such leg."""
+        if not 0 <= leg < len(self.points) - 1:
+            return []
+        km = (self._cum_km[leg + 1] - self._cum_km[leg]) * end_u
+        steps = max(1, math.ceil(km / step_km))
+        return [self._leg_position(leg, end_u * s / steps) for s in range(1, steps + 1)]
+
     def path_at_time(self, t: float, step_km: float = 20.0) -> FloatArray:
         """The travelled part at time ``t`` as an ``(M, 2)`` array of ``(lat, lon)``, densified
         every ``step_km`` so that it bends along great circles when projected."""
         leg, u = self.leg_at_time(t)
         out: list[LatLon] = [self.points[0]]
-        for i in range(len(self.points) - 1):
-            if i > leg:
-                break
-            end_u = u if i == leg else 1.0
-            km = (self._cum_km[i + 1] - self._cum_km[i]) * end_u
-            steps = max(1, math.ceil(km / step_km))
-            for s in range(1, steps + 1):
-                out.append(self._leg_position(i, end_u * s / steps))
+        for i in range(min(leg + 1, len(self.points) - 1)):
+            out += self.leg_path(i, u if i == leg else 1.0, step_km)
         return np.array(out, dtype=np.float64)

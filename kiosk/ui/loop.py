@@ -272,10 +272,17 @@ class Loop:
         """The real thing: until QUIT (or ``max_seconds``, for tests)."""
         clock = pygame.time.Clock()
         started = time.monotonic()
+        wake_at = 0.0  # while a clip plays: when its next frame is due
         while self.running:
             if max_seconds is not None and time.monotonic() - started > max_seconds:
                 break
             if self.animating:
+                left = wake_at - time.monotonic()
+                if left > 0.001:
+                    # Nothing to draw before the clip's next frame (25 or 30 a second, not
+                    # the display's 60). A plain sleep: pygame.event.wait(timeout) polls, at
+                    # ~1 ms of CPU a call. A touch waits at most one video frame.
+                    time.sleep(left)
                 events = pygame.event.get()
             else:
                 # Sleep until something happens; wake now and then for the idle timer.
@@ -284,14 +291,26 @@ class Loop:
             t0 = time.perf_counter()
             self.step(events)
             if self.dirty or self.scene.animating:
-                self.draw()
-                pygame.display.flip()
-                self.frame_ms.append((time.perf_counter() - t0) * 1000)
-                if len(self.frame_ms) == 1:
-                    log.info("ready: %s on screen, %dx%d", self.scene.name, *self.ctx.size)
-                    if self.ops is not None and self.ops.watchdog is not None:
-                        self.ops.watchdog.ready("attract loop on screen")
-                    if self.source is not None:
-                        self.source.confirm()
+                changed = None
+                if not self.dirty and self.countdown_from is None and not self.standby:
+                    # A playing clip: only its panel is redrawn and sent to the screen, and
+                    # only when a new frame has come (a whole 1920x1080 page costs ~5 ms to
+                    # draw and as much again to send).
+                    changed = self.scene.draw_changes(self.surface)
+                if changed is None:
+                    self.draw()
+                    pygame.display.flip()
+                elif changed:
+                    pygame.display.update(changed)
+                if changed != []:
+                    self.frame_ms.append((time.perf_counter() - t0) * 1000)
+                    if len(self.frame_ms) == 1:
+                        log.info("ready: %s on screen, %dx%d", self.scene.name, *self.ctx.size)
+                        if self.ops is not None and self.ops.watchdog is not None:
+                            self.ops.watchdog.ready("attract loop on screen")
+                        if self.source is not None:
+                            self.source.confirm()
             if self.animating:
+                due = self.scene.wake_in()
+                wake_at = 0.0 if due is None else time.monotonic() + due
                 clock.tick(fps)

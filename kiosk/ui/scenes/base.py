@@ -1,7 +1,8 @@
 """The scenes' small contract and what the visitor's pages share (the bottom bar, buttons, text).
 
 Each scene: ``handle(gesture) -> Transition | None``, ``update(now) -> Transition | None``,
-``draw(surface)``, and ``animating`` (whether it needs frames while nothing is touched). A
+``draw(surface)``, and ``animating`` (whether it needs frames while nothing is touched); an
+animating scene may also redraw just what moves (``draw_changes``). A
 returned transition is the only way to change scene; the loop applies it. Sizes come from the
 context's :class:`~kiosk.ui.layout.PageLayout`.
 """
@@ -126,6 +127,16 @@ class Scene:
 
     def draw(self, surf: pygame.Surface) -> None:
         surf.fill(self.ctx.pal.bg)
+
+    def wake_in(self) -> float | None:
+        """While animating: seconds until there is something new to draw (a clip's next
+        frame); None: draw at the display's rate."""
+        return None
+
+    def draw_changes(self, surf: pygame.Surface) -> list[pygame.Rect] | None:
+        """While animating: redraw only what moved since the last draw and return where it
+        is ([] when nothing moved); None asks the loop for a whole :meth:`draw`."""
+        return None
 
     def text(
         self,
