@@ -4,7 +4,8 @@
 barcode along the top edge (read back with :func:`read_barcode`), so a test can tell exactly
 which frame the player shows. It can add white flash frames and tone beeps at chosen times (for
 measuring A/V sync), a steady tone (for hearing gaps and clicks), odd pixel formats, variable
-frame rate, rotation metadata and any sample rate or channel layout.
+frame rate, rotation metadata (with the picture stored turned, as a phone stores it) and any
+sample rate or channel layout.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def write_clip(
     beep_level: float = 0.6,
     vfr: bool = False,
     rotation: int = 0,
+    upright: bool = False,
     detail: float = 0.0,
     container_format: str | None = None,
     container_options: dict[str, str] | None = None,
@@ -97,10 +99,18 @@ def write_clip(
     ``tone_channels`` limits the tone to some channels (e.g. the centre of 5.1). ``detail``
     (0..1) adds a panning noise texture, so the encoder and decoder work like on real footage.
     ``container_options`` go to the muxer (e.g. ``{"movflags": "faststart"}``: index first).
+
+    ``rotation`` (degrees counter-clockwise, FFmpeg's ``-display_rotation``) goes into the
+    container's display matrix. By default the picture is stored as drawn, so a player that
+    applies the rotation shows it turned. With ``upright`` the picture is drawn at ``size`` as
+    it should look and stored turned the other way, the way a phone stores a clip filmed
+    upright: a player that applies the rotation shows the barcode along the top, one that
+    ignores it shows the picture on its side (or upside down).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    w, h = size
+    turns = (rotation // 90) % 4 if upright else 0
+    w, h = size if turns % 2 == 0 else (size[1], size[0])  # the stored (coded) size
     with av.open(
         str(path), mode="w", format=container_format, options=container_options or {}
     ) as out:
@@ -135,7 +145,7 @@ def write_clip(
 
         packets: list[av.Packet] = []
         if vstream is not None:
-            packets += _encode_video(vstream, w, h, fps, duration, flashes, vfr, detail)
+            packets += _encode_video(vstream, size, fps, duration, flashes, vfr, detail, turns)
         if astream is not None:
             packets += _encode_audio(
                 astream,
@@ -165,14 +175,16 @@ def _packet_time(packet: av.Packet) -> float:
 
 def _encode_video(
     stream: av.video.stream.VideoStream,
-    w: int,
-    h: int,
+    size: tuple[int, int],
     fps: float,
     duration: float,
     flashes: Sequence[float],
     vfr: bool,
     detail: float = 0.0,
+    turns: int = 0,
 ) -> list[av.Packet]:
+    """Frames drawn at ``size``, each stored turned clockwise ``turns`` quarter turns."""
+    w, h = size
     packets: list[av.Packet] = []
     xs = np.arange(w, dtype=np.float32)[None, :]
     ys = np.arange(h, dtype=np.float32)[:, None]
@@ -197,6 +209,9 @@ def _encode_video(
                 noise = texture[:, shift : shift + w, None]
                 img[:] = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
         _barcode(img, i)
+        if turns:
+            # Undone by the display matrix's counter-clockwise rotation of as many turns.
+            img = np.ascontiguousarray(np.rot90(img, -turns))
         frame = av.VideoFrame.from_ndarray(img, format="rgb24")
         if stream.pix_fmt not in ("rgb24",):
             frame = frame.reformat(format=stream.pix_fmt)

@@ -5,13 +5,14 @@ Everything wrong is collected, never just the first thing:
 - the loader's problems (YAML, types, keys, missing files, duplicate slugs, bad ranges, missing
   translations, and the kiosk's own words a language lacks: they fall back);
 - media, through a probe function passed in (so this module stays free of PyAV): the file opens,
-  has pictures, can be read to its end, the segment's range lies inside it, a sensible size;
+  has pictures, can be read to its end, the segment's range lies inside it, a sensible size, and
+  a clip stored turned (a phone's display matrix) is named with the shape it plays in;
 - captions: they parse, stay inside their segment, do not overlap, and can be read (lines,
   characters a line, characters a second, time on screen: the thresholds in the settings);
 - glyphs: every string of every language, the kiosk's own words the collection carries included,
   can be drawn by the bundled fonts (fontTools);
 - whatever else the caller adds through ``extra`` (the command adds text fit and images, which
-  need pygame).
+  need pygame, and how fast this machine decodes each clip, :mod:`kiosk.media.speed`).
 """
 
 from __future__ import annotations
@@ -127,6 +128,9 @@ def _check_media(
             "1920x1080 plays more smoothly",
             "warning",
         )
+    rotation = int(getattr(info, "rotation", 0)) % 360
+    if rotation:
+        yield Problem(ypath, line, f"{what}: {_turned(info, rotation)}", "warning")
     duration = info.duration
     if seg.start >= duration:
         yield Problem(
@@ -140,6 +144,20 @@ def _check_media(
             line,
             f"{what}: 'out' {seg.end:.2f}s is past the end of the file ({duration:.2f}s)",
         )
+
+
+def _turned(info: Any, rotation: int) -> str:
+    """What a clip stored turned (a phone's clip, with a rotation in its display matrix) looks
+    like on the kiosk: the player turns it upright."""
+    w, h = info.width, info.height
+    shown = (h, w) if rotation % 180 else (w, h)
+    shape = "portrait" if shown[1] > shown[0] else "landscape" if shown[0] > shown[1] else "square"
+    how = "stored on its side" if rotation % 180 else "stored upside down"
+    return (
+        f"{how} ({w}x{h} turned {rotation}° by its display matrix, as phones record); "
+        f"the kiosk plays it upright, {shown[0]}x{shown[1]} ({shape})"
+        + (", letterboxed in the video panel" if shape == "portrait" else "")
+    )
 
 
 def _segment_length(seg: Segment, info: Any) -> float | None:

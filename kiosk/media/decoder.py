@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
@@ -241,8 +241,12 @@ class VideoDecoder(Worker):
                     if not first and pts + dur < self.clock_hint:
                         self.frames_skipped += 1  # already late: do not spend swscale on it
                         continue
-                    rot = frame.rotation or rotation
-                    arr = convert(frame, int(rot), sar, self.size)
+                    rot = int(frame.rotation or rotation)
+                    if first and rot != self.info.rotation:
+                        # The display matrix travels with the frames (phones' clips); the
+                        # older "rotate" tag is all the stream header says.
+                        self.info = replace(self.info, rotation=rot)
+                    arr = convert(frame, rot, sar, self.size)
                     out = Frame(
                         arr, (arr.shape[1], arr.shape[0]), pts, self.pixel_format, self.frames_out
                     )

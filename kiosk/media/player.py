@@ -37,9 +37,7 @@ log = logging.getLogger(__name__)
 PRELOAD_AFTER = 0.5  # seconds into a segment before the next one is prepared
 STALL_TIMEOUT = 15.0  # seconds without a first frame before a segment is given up
 FRAME_EPS = 0.002  # a frame due within this many seconds is shown now
-# The UI asks for the clock, the frame and the caption in one display frame; each call runs
-# update(), and the second and third within this many seconds have nothing new to find.
-UPDATE_EPS = 0.001
+UPDATE_EPS = 0.001  # the UI's clock, frame and caption calls of one display frame: one update
 
 
 class PlayerState(StrEnum):
@@ -97,16 +95,10 @@ class Player:
         self._out = SoundOutput(audio, self._faults, volume=volume, volume_cap=volume_cap)
         self._mixer = self._out.mixer
         self._sources = SourcePool(
-            rate=self._out.rate,
-            channels=self._out.channels,
-            size=size,
-            fit=fit,
-            pixel_format=pixel_format,
-            video_queue=video_queue,
-            audio_queue=audio_queue,
-            threads=decoder_threads,
-            slots=preload_slots,
-        )
+            rate=self._out.rate, channels=self._out.channels, size=size, fit=fit,
+            pixel_format=pixel_format, video_queue=video_queue, audio_queue=audio_queue,
+            threads=decoder_threads, slots=preload_slots,
+        )  # fmt: skip
 
     # -- the interface ------------------------------------------------------------------------
 
@@ -238,25 +230,17 @@ class Player:
         self.update()
         src = self._current
         if src is not None and src.frame is not None:
-            if not src.frame_returned:
-                src.frame_returned = True
-                src.shown += 1
-                self.frames_shown += 1
+            self.frames_shown += src.show()
             return src.frame
         return self._held
 
     def frame_due_in(self) -> float | None:
-        """Seconds until the next decoded frame is due on screen (0 when it is due now); None
-        while playback is not running or the next frame is not decoded yet."""
+        """Seconds until the next frame is due on screen; None when not known (see due_in)."""
         self.update()
         src = self._current
         if src is None or self._state is not PlayerState.PLAYING:
             return None
-        if src.frame is not None and not src.frame_returned:
-            return 0.0  # a frame came since the UI last asked
-        if src.pending is None or not src.voice.started:
-            return None  # not decoded yet, or the clock has not started: ask again soon
-        return max(0.0, src.pending.pts - (self._pos + FRAME_EPS))
+        return src.due_in(self._pos + FRAME_EPS)
 
     def caption(self, lang: str) -> str | None:
         """The caption text in ``lang`` at the current position, or None."""

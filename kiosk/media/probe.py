@@ -31,6 +31,10 @@ class MediaInfo:
     channels: int = 0
     checked_to_end: bool = False
     problems: tuple[str, ...] = ()
+    # Degrees the picture is turned counter-clockwise to be shown upright (the display matrix
+    # of its first frame: phones store a clip filmed upright on its side), 0, 90, 180 or 270;
+    # read by the deep probe only.
+    rotation: int = 0
 
 
 def probe_deep(path: Path) -> MediaInfo:
@@ -87,6 +91,7 @@ def _read_to_end(container: Any, video: Any, duration: float) -> dict[str, Any]:
     import av
 
     problems: list[str] = []
+    rotation = 0
     last_pts = None
     packets = 0
     try:
@@ -111,12 +116,13 @@ def _read_to_end(container: Any, video: Any, duration: float) -> dict[str, Any]:
             if video.time_base is not None:
                 container.seek(int(where / video.time_base), stream=video, backward=True)
             decoded = 0
-            for _frame in container.decode(video):
+            for frame in container.decode(video):
                 decoded += 1
-                if where == 0.0 and decoded >= 1:
+                if where == 0.0:
+                    rotation = round(frame.rotation / 90) * 90 % 360
                     break
             if decoded == 0:
                 problems.append(f"no picture can be decoded near {where:.1f}s")
         except av.error.FFmpegError as exc:
             problems.append(f"cannot decode near {where:.1f}s ({exc.strerror})")
-    return {"problems": tuple(problems), "checked_to_end": not problems}
+    return {"problems": tuple(problems), "checked_to_end": not problems, "rotation": rotation}

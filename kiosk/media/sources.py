@@ -173,6 +173,24 @@ class Source:
             self.dropped += dropped
             return dropped
 
+    def show(self) -> int:
+        """The UI is given ``frame``: 1 the first time (counted as shown), else 0."""
+        if self.frame_returned:
+            return 0
+        self.frame_returned = True
+        self.shown += 1
+        return 1
+
+    def due_in(self, pos: float) -> float | None:
+        """Seconds from segment position ``pos`` until the next frame is due: 0 when a frame
+        came since the UI last asked; None while it is not decoded yet or the clock has not
+        started (the UI then asks again at its display rate)."""
+        if self.frame is not None and not self.frame_returned:
+            return 0.0
+        if self.pending is None or not self.voice.started:
+            return None
+        return max(0.0, self.pending.pts - pos)
+
     def learn_end(self, rate: int) -> None:
         """Tell the voice where the segment ends once both decoders know it."""
         if self.end_known or not self.video.done.is_set() or not self.audio.done.is_set():

@@ -17,7 +17,7 @@ import av
 
 from kiosk.content.model import Segment
 from kiosk.media.captions import CaptionTrack
-from kiosk.media.convert import PixelFormat
+from kiosk.media.convert import Converter, PixelFormat
 from kiosk.media.errors import Faults, MediaError
 from kiosk.media.player import PlayerState
 
@@ -35,7 +35,8 @@ class StillFrame:
 
 
 def decode_still(path: Path, t: float, size: tuple[int, int]) -> StillFrame | None:
-    """The frame on screen at ``t`` seconds into the file, scaled to ``size``; None if none.
+    """The frame on screen at ``t`` seconds into the file, fitted into ``size`` as the player
+    fits it (upright as its display matrix says, aspect kept); None if there is none.
 
     Raises PyAV's errors for a file that cannot be opened or decoded.
     """
@@ -53,8 +54,16 @@ def decode_still(path: Path, t: float, size: tuple[int, int]) -> StillFrame | No
                 break
         if chosen is None:
             return None
-        rgb = chosen.reformat(width=size[0], height=size[1], format="rgb24")
-        return StillFrame(bytes(rgb.to_ndarray().tobytes()), size, t)
+        rotation = int(chosen.rotation)
+        if not rotation % 360:
+            # Stretched to the box, as the golden pictures were drawn (the player letterboxes:
+            # the two differ only where the box is not the clip's shape, a portrait screen).
+            rgb = chosen.reformat(width=size[0], height=size[1], format="rgb24")
+            return StillFrame(bytes(rgb.to_ndarray().tobytes()), size, t)
+        # A clip filmed upright: the player's own conversion (turned, letterboxed), so that the
+        # tour and the studio's preview show it as the kiosk plays it.
+        arr = Converter(size, "contain", "RGB")(chosen, rotation, stream.sample_aspect_ratio, size)
+        return StillFrame(arr.tobytes(), (arr.shape[1], arr.shape[0]), t)
 
 
 class StillPlayer:
