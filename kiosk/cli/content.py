@@ -71,9 +71,14 @@ def content() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--no-media", is_flag=True, help="Skip opening the video files (faster).")
+@click.option(
+    "--no-speed",
+    is_flag=True,
+    help="Skip timing a few seconds of each clip's decoding on this machine (faster).",
+)
 @config_option
 def validate_cmd(
-    directory: Path | None, as_json: bool, no_media: bool, config: Path | None
+    directory: Path | None, as_json: bool, no_media: bool, no_speed: bool, config: Path | None
 ) -> None:
     """Check a collection folder; list every problem as file:line: message.
 
@@ -89,12 +94,19 @@ def validate_cmd(
     cfg = load_settings(config)
     root = directory if directory is not None else Path("content")
     _require_collection(root)
+    checks = [screen_checks(cfg)]
+    timed = not no_media and not no_speed
+    if timed:
+        from kiosk.media.speed import slow_clip_check
+
+        # Clips this machine decodes at less than 1.5x real time (a 4K HEVC file) are named.
+        checks.append(slow_clip_check((cfg.display.width, cfg.display.height)))
     report = validate(
         root,
         None if no_media else probe_deep,
         rules=cfg.validation,
         fonts=list(theme.FONTS.values()),
-        extra=screen_checks(cfg),
+        extra=lambda c: [p for check in checks for p in check(c)],
     )
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -105,6 +117,15 @@ def validate_cmd(
                 colour = "red" if p.severity == "error" else "yellow"
                 label = click.style(p.severity, fg=colour)
                 click.echo(f"{path}:{p.line}: {label}: {p.message}")
+        if timed:
+            from kiosk.media.speed import KIOSK_UNIT, machine
+
+            click.echo(f"Clips timed on {machine()}.")
+            if not KIOSK_UNIT.exists():
+                click.echo(
+                    "This is not a kiosk: a clip quick enough here may be too heavy for the "
+                    "kiosk; `kiosk doctor` there times them on its own hardware."
+                )
         verdict = "OK" if report.ok else "FAILED"
         click.echo(
             f"{verdict}: {report.explorers} explorers, {report.segments} segments, "

@@ -10,9 +10,9 @@ Run as root (``sudo kiosk doctor``), permissions are judged for the kiosk's own 
 is who must write the database and the state files.
 
 The checks live by area: :mod:`.devices` (screen, sound, camera, model runtime), :mod:`.models`
-(the mirror's perception models), :mod:`.storage`
-(fonts, content, disk, database, health file) and :mod:`.operation` (schedule, admin PIN,
-service); :mod:`.report` holds what they look at and what they say.
+(the mirror's perception models), :mod:`.media` (clips this machine decodes too slowly),
+:mod:`.storage` (fonts, content, disk, database, health file) and :mod:`.operation` (schedule,
+admin PIN, service); :mod:`.report` holds what they look at and what they say.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kiosk.ops.doctor.devices import check_audio, check_camera, check_display, check_inference
+from kiosk.ops.doctor.media import check_playback
 from kiosk.ops.doctor.models import check_perception
 from kiosk.ops.doctor.operation import check_admin, check_schedule, check_service
 from kiosk.ops.doctor.report import Check, Context, Report, format_report
@@ -41,6 +42,7 @@ CHECKS: tuple[Callable[[Context], Check], ...] = (
     check_perception,
     check_fonts,
     check_content,
+    check_playback,
     check_disk,
     check_database,
     check_schedule,
