@@ -12,6 +12,10 @@ synthetic 720p H.264 clip while it is missing) and a 1080p clip (synthetic unles
 * ``raw_decode_fps``: bare PyAV decode of the same file with the same threading (the limit);
   ``overhead_ratio`` = raw / player; ``overhead_ratio_cpu`` = the same from process CPU time per
   frame, which other programs on the machine disturb less.
+* ``convert_ms_per_frame``: the colour conversion alone (the player's converter on the clip's
+  decoded frames, one thread); ``overhead_convert_share``: its part of the player's CPU time
+  per frame above bare decoding (``overhead_cpu_ms_per_frame``), i.e. how much of the overhead
+  is the colour conversion itself rather than the threads and queues around it.
 * ``first_frame_ms_p95`` (preloaded) and ``first_frame_ms_p95_cold``: play() until
   latest_frame() returns a frame.
 * ``av_offset_ms_mean`` / ``av_offset_ms_max``: flash shown (60 Hz UI loop) minus beep heard,
@@ -117,6 +121,25 @@ def decode_rates(path: Path, size: tuple[int, int], rounds: int, seconds: float)
         "decode_fps_runs": [round(x[0], 1) for x in player],
         "raw_decode_fps_runs": [round(x[0], 1) for x in raw],
     }
+
+
+def convert_ms(path: Path, size: tuple[int, int], frames: int = 100) -> float:
+    """Thread CPU milliseconds the player's converter takes per frame of ``path``."""
+    from kiosk.media.convert import Converter
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        decoded = [f for _, f in zip(range(frames), c.decode(s), strict=False)]
+        sar = s.sample_aspect_ratio
+    conv = Converter(size, "contain", SCREEN_FORMAT)
+    conv(decoded[0], 0, sar, size)  # the scaler's context is made once
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.thread_time()
+        for f in decoded:
+            conv(f, 0, sar, size)
+        best = min(best, (time.thread_time() - t0) / len(decoded) * 1000)
+    return best
 
 
 def p95(values: list[float]) -> float:
@@ -255,6 +278,13 @@ def main() -> None:
         label = "720p" if i == 0 else "1080p"
         log(f"decode rates on {clip}")
         rates = decode_rates(clip, size, rounds, seconds)
+        conv = convert_ms(clip, size)
+        over = rates["cpu_ms_per_frame"] - rates["raw_cpu_ms_per_frame"]
+        rates.update(
+            convert_ms_per_frame=round(conv, 3),
+            overhead_cpu_ms_per_frame=round(over, 3),
+            overhead_convert_share=round(conv / over, 2) if over > 0 else None,
+        )
         result["clips"][label] = {"path": str(clip), **rates}
     log("first frame times")
     first = first_frame_ms(clips[0], size, n_first)
@@ -273,6 +303,7 @@ def main() -> None:
         raw_decode_fps=c720["raw_decode_fps"],
         overhead_ratio=c720["overhead_ratio"],
         overhead_ratio_cpu=c720["overhead_ratio_cpu"],
+        overhead_convert_share=c720["overhead_convert_share"],
         decode_fps_1080p=c1080["decode_fps"],
         raw_decode_fps_1080p=c1080["raw_decode_fps"],
         overhead_ratio_1080p=c1080["overhead_ratio"],

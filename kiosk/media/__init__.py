@@ -16,7 +16,8 @@ preloading), ``decoder`` and ``audio_decoder`` (the video and audio threads), ``
 (open, seek, demux, decode), ``convert`` (pixel formats and sizes), ``workers`` (bounded
 hand-over between threads), ``output``, ``mixer`` and ``audio`` (sound and the clock),
 ``captions`` (WebVTT), ``errors`` (fault kinds and counts), ``probe`` (what a file holds, for
-``kiosk content validate``), ``allocator`` (glibc tuned for frame buffers), ``stills`` (a
+``kiosk content validate``), ``speed`` (whether this machine decodes a clip fast enough to play
+it, for validate and ``kiosk doctor``), ``allocator`` (glibc tuned for frame buffers), ``stills`` (a
 still-picture player for tours and golden images) and ``tone`` (the admin's sound check).
 
 The names below are loaded when first used, so that importing one light module of the package
