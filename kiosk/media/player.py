@@ -1,8 +1,8 @@
 """The clip player the visitor UI uses.
 
 Threads: the main thread (which owns pygame) calls :meth:`Player.update` — directly, or through
-:meth:`Player.latest_frame` / :meth:`Player.clock` — once per display frame; that is all the
-work it does besides blitting. Each playing or preloaded segment has a video and an audio decode
+:meth:`Player.latest_frame` / :meth:`Player.clock` — once per display frame: its only work
+besides blitting. Each playing or preloaded segment has a video and an audio decode
 thread (:mod:`kiosk.media.sources`) handing results through bounded queues, and the audio sink
 has its real-time thread running the :class:`~kiosk.media.mixer.Mixer`. Worker errors are stored
 and handled here, on the main thread: a bad segment is counted in :attr:`Player.faults`, logged,
@@ -157,12 +157,12 @@ class Player:
     def preload(self, segment: Segment) -> None:
         """Open and start decoding ``segment`` so that a later play() starts it instantly."""
         self._check_open()
-        self._sources.preload(segment)
+        playing = self._current if self._state is PlayerState.PLAYING else None
+        self._sources.preload(segment, playing)  # waits for the playing one's first frame
 
     def set_size(self, size: tuple[int, int]) -> None:
         """Deliver frames at ``size`` from now on (queued frames keep the old size)."""
-        size = (max(2, int(size[0])), max(2, int(size[1])))
-        self.size = size
+        self.size = size = (max(2, int(size[0])), max(2, int(size[1])))
         self._sources.set_size(size, self._playing())
 
     def drop_preloaded(self) -> None:
@@ -275,6 +275,7 @@ class Player:
             return
         self._updated = now
         self._sources.reap()
+        self._sources.start_deferred()
         self._out.check(now)
         self._sources.check_preloaded(self._faults)
         src = self._current
