@@ -24,9 +24,12 @@ steady playback, all threads), ``frames_dropped`` (the player's own count: mpv's
 decoder-drop counters, ffplay's ``fd``, the kiosk's frames superseded before they were shown),
 ``frames_presented`` (the kiosk only: frames handed to the screen), ``peak_rss_mb`` (VmHWM) and
 ``first_frame_s`` (from the tap on the card, or from starting the peer, to the clip's first
-frame recognised on screen). ``cpu_ratio_vs_mpv`` and ``cpu_ratio_vs_ffplay`` per clip, and the
-worst clip's in ``cpu_ratio_vs_mpv_max`` / ``cpu_ratio_vs_ffplay_max``. A player that cannot be
-started is named with the reason in ``players`` and left out; the JSON still comes.
+frame recognised on screen; the kiosk is tapped a few seconds after it started, the first visit
+of its day, and its runs also give ``first_frame_s_again``, a second visit to the page).
+``cpu_ratio_vs_mpv`` and ``cpu_ratio_vs_ffplay`` per clip, and the worst clip's in
+``cpu_ratio_vs_mpv_max`` / ``cpu_ratio_vs_ffplay_max``; ``kiosk_frames_dropped_1080p``. A player
+that cannot be started is named with the reason in ``players`` and left out; the JSON still
+comes.
 
 ``--kiosk-root DIR`` runs the kiosk from another source tree (e.g. an older commit unpacked with
 ``git archive``) to compare before and after a change in the same run.
