@@ -21,9 +21,9 @@ from pathlib import Path
 import pygame
 
 from kiosk.content.model import Segment, Text
+from kiosk.fsutil import atomic_write
 from kiosk.media.tone import encode_tone
 from kiosk.ops.admin import AdminGate
-from kiosk.fsutil import atomic_write
 from kiosk.ui.context import Context, Transition
 from kiosk.ui.input import Gesture
 from kiosk.ui.jobs import Job
