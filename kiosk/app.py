@@ -362,13 +362,7 @@ def tour_language(
         shots.append(path)
 
     shot("01-attract")
-    loop.go(Transition("gallery"))
-    ctx.lang = lang  # a visit starts in the default language; the tour shows each one
-    # The gallery as visitors find it where the mirror is switched on and its camera is there:
-    # with the mirror's card (the tour never opens the mirror; the other pages are drawn as
-    # without a camera).
-    ctx.mirror_available = settings.camera.enabled
-    loop.scene.relayout()
+    tour_gallery(loop, lang)
     shot("02-gallery")
     ctx.mirror_available = False
     for i, explorer in enumerate(collection.explorers):
@@ -383,6 +377,20 @@ def tour_language(
     loop.handle_gesture(Gesture("tap", (1, 1)), clock[0])
     player.close()
     return shots
+
+
+def tour_gallery(loop: Loop, lang: str) -> None:
+    """Go to the gallery as the tour (and the studio's preview) shows it, in ``lang``.
+
+    A visit starts in the default language; the tour shows each one. The gallery is drawn as
+    visitors find it where the mirror is switched on and its camera is there: with the mirror's
+    card (the tour never opens the mirror; the other pages are drawn as without a camera).
+    """
+    ctx = loop.ctx
+    loop.go(Transition("gallery"))
+    ctx.lang = lang
+    ctx.mirror_available = ctx.settings.camera.enabled
+    loop.scene.relayout()
 
 
 def contact_sheet(paths: list[Path], target: Path, columns: int = 4) -> Path:

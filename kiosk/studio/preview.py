@@ -128,7 +128,7 @@ class Renderer:
 def draw_scene(collection: Any, settings: parts.Settings, surf: Any, shot: Shot) -> None:
     """Draw one scene exactly as ``kiosk tour`` does: the kiosk's context and loop, frozen time,
     a still player at the tour's moment."""
-    from kiosk.app import make_context
+    from kiosk.app import make_context, tour_gallery
     from kiosk.media.stills import StillPlayer
     from kiosk.ui.context import Transition
     from kiosk.ui.loop import Loop
@@ -143,9 +143,9 @@ def draw_scene(collection: Any, settings: parts.Settings, surf: Any, shot: Shot)
     loop = Loop(ctx, surf, now=lambda: clock[0])
     try:
         if shot.scene in ("gallery", "explorer", "facts", "still-there"):
-            loop.go(Transition("gallery"))
-            ctx.lang = shot.lang if shot.lang in collection.languages else ctx.lang
-            loop.scene.relayout()
+            tour_gallery(loop, shot.lang if shot.lang in collection.languages else ctx.lang)
+            if shot.scene != "gallery":
+                ctx.mirror_available = False  # as the tour draws the pages after the gallery
         if shot.scene in ("explorer", "facts"):
             slug = shot.slug or collection.explorers[0].slug
             loop.go(Transition("explorer", slug))
