@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import av
 
 from kiosk.content.model import Segment
 from kiosk.media.captions import CaptionTrack
-from kiosk.media.convert import Converter, PixelFormat
+from kiosk.media.convert import SCREEN_FORMAT, Converter, PixelFormat
 from kiosk.media.errors import Faults, MediaError
 from kiosk.media.player import PlayerState
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StillFrame:
-    """One RGB24 frame; the same shape as the player's frames."""
+    """One frame ready to blit; the same shape and pixel format as the kiosk player's frames."""
 
     data: bytes
     size: tuple[int, int]
@@ -35,8 +35,9 @@ class StillFrame:
 
 
 def decode_still(path: Path, t: float, size: tuple[int, int]) -> StillFrame | None:
-    """The frame on screen at ``t`` seconds into the file, fitted into ``size`` as the player
-    fits it (upright as its display matrix says, aspect kept); None if there is none.
+    """The frame on screen at ``t`` seconds into the file, converted and fitted into ``size``
+    exactly as the kiosk's player does it (upright as its display matrix says, aspect kept,
+    the kiosk's pixel format); None if there is none.
 
     Raises PyAV's errors for a file that cannot be opened or decoded.
     """
@@ -54,16 +55,13 @@ def decode_still(path: Path, t: float, size: tuple[int, int]) -> StillFrame | No
                 break
         if chosen is None:
             return None
-        rotation = int(chosen.rotation)
-        if not rotation % 360:
-            # Stretched to the box, as the golden pictures were drawn (the player letterboxes:
-            # the two differ only where the box is not the clip's shape, a portrait screen).
-            rgb = chosen.reformat(width=size[0], height=size[1], format="rgb24")
-            return StillFrame(bytes(rgb.to_ndarray().tobytes()), size, t)
-        # A clip filmed upright: the player's own conversion (turned, letterboxed), so that the
-        # tour and the studio's preview show it as the kiosk plays it.
-        arr = Converter(size, "contain", "RGB")(chosen, rotation, stream.sample_aspect_ratio, size)
-        return StillFrame(arr.tobytes(), (arr.shape[1], arr.shape[0]), t)
+        # The player's own conversion, at the kiosk's pixel format: turned by the display
+        # matrix, fitted by the player's rule (aspect kept, letterboxed where the box is not the
+        # clip's shape, e.g. a landscape clip on a portrait screen), so that the tour and the
+        # studio's preview show each clip as the kiosk plays it.
+        convert = Converter(size, "contain", SCREEN_FORMAT)  # the kiosk's Player: its default fit
+        arr = convert(chosen, int(chosen.rotation), stream.sample_aspect_ratio, size)
+        return StillFrame(arr.tobytes(), (arr.shape[1], arr.shape[0]), t, SCREEN_FORMAT)
 
 
 class StillPlayer:
@@ -108,7 +106,7 @@ class StillPlayer:
             return
         if frame is not None:
             # The clock is the segment's, not the file's: the frame says it is due at ``at``.
-            self._frame = StillFrame(frame.data, frame.size, self.at)
+            self._frame = replace(frame, pts=self.at)
 
     def play_playlist(self, segments: Sequence[Segment], *, loop: bool = True) -> None:
         if segments:
