@@ -7,6 +7,9 @@
 - ``idle_cpu_pct_gallery``: CPU (% of one core, all threads) while the gallery shows and nothing
   moves (goal <= 5).
 - ``attract_cpu_pct``: CPU while the attract montage plays (goal <= 50).
+- ``attract_draw_ms_p50`` / ``attract_draw_ms_mean``: the attract scene's own draw (the montage's
+  frame, the band of words, the pulse) over 600 draws at 1920x1080, the clip held still at 8 s so
+  that only the scene's work is timed. ``--draws-only`` measures this alone (a few seconds).
 
 Runs headless (SDL's dummy video driver, the player's null sound sink). The last line printed is
 one JSON object.
@@ -30,8 +33,10 @@ import pygame
 
 from kiosk.app import make_context
 from kiosk.content.loader import load_collection
+from kiosk.content.model import Collection
 from kiosk.media.audio import NullSink
 from kiosk.media.player import Player
+from kiosk.media.stills import StillPlayer
 from kiosk.settings import Settings
 from kiosk.ui.context import Transition
 from kiosk.ui.input import Gesture
@@ -70,6 +75,25 @@ def bare_loop_ms(screen: pygame.Surface, frames: int) -> list[float]:
     return out
 
 
+def attract_draw_ms(collection: Collection, settings: Settings, draws: int = 600) -> list[float]:
+    """The attract scene's draw alone, ``draws`` times, its clock moving at 60 Hz (the pulse
+    animates) over a still frame of the montage."""
+    surf = pygame.Surface(SIZE).convert()
+    player = StillPlayer(at=8.0)
+    clock = [0.0]
+    loop = Loop(make_context(collection, settings, player, SIZE), surf, now=lambda: clock[0])
+    assert loop.scene.name == "attract"
+    out = []
+    for _ in range(draws):
+        clock[0] += 1 / 60
+        loop.scene.update(clock[0])
+        t0 = time.perf_counter()
+        loop.scene.draw(surf)
+        out.append((time.perf_counter() - t0) * 1000)
+    player.close()
+    return out
+
+
 def scripted_visit(loop: Loop, seconds: float) -> list[float]:
     """Gallery, then the first explorer with its clip; the visitor switches language and pages."""
     loop.frame_ms.clear()
@@ -100,6 +124,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the scripted visit")
     parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--draws-only", action="store_true", help="time only the attract scene's draws"
+    )
     args = parser.parse_args()
 
     pygame.display.init()
@@ -110,6 +137,16 @@ def main() -> int:
         print("the bundled collection does not load", file=sys.stderr)
         return 1
     settings = Settings()
+    draws = attract_draw_ms(collection, settings)
+    draw_figures = {
+        "attract_draw_ms_p50": round(percentile(draws, 50), 3),
+        "attract_draw_ms_mean": round(statistics.mean(draws), 3),
+        "attract_draws": len(draws),
+    }
+    if args.draws_only:
+        pygame.quit()
+        print(json.dumps({**draw_figures, "size": f"{SIZE[0]}x{SIZE[1]}"}))
+        return 0
     player = Player(SIZE, audio=NullSink(), volume=0.7, volume_cap=0.9)
     ctx = make_context(collection, settings, player, SIZE)
     loop = Loop(ctx, screen)
@@ -133,6 +170,7 @@ def main() -> int:
         "bare_frame_ms_p50": round(percentile(bare, 50), 2),
         "idle_cpu_pct_gallery": round(idle_cpu, 1),
         "attract_cpu_pct": round(attract_cpu, 1),
+        **draw_figures,
         "frames_dropped_by_player": stats.get("frames_dropped", 0),
         "size": f"{SIZE[0]}x{SIZE[1]}",
     }

@@ -17,6 +17,7 @@ from kiosk.analytics.events import (
     VisitEnded,
     VisitStarted,
 )
+from kiosk.app import make_context
 from kiosk.content.loader import load_collection
 from kiosk.content.model import Collection
 from kiosk.media import Player, PlayerState
@@ -25,6 +26,7 @@ from kiosk.settings import Settings, TimeoutSettings
 from kiosk.ui import text as ktext
 from kiosk.ui.context import Transition
 from kiosk.ui.input import Gesture, InputMapper
+from kiosk.ui.loop import Loop
 from kiosk.ui.ports import PlayerPort
 from kiosk.ui.scenes import SCENES, ExplorerScene, GalleryScene
 from kiosk.ui.widgets import contrast
@@ -291,3 +293,34 @@ def test_every_scene_is_registered_by_its_name() -> None:
 def test_players_implement_the_whole_port(player: object) -> None:
     wanted = {name for name in vars(PlayerPort) if not name.startswith("_")}
     assert wanted and wanted <= set(dir(player)), wanted - set(dir(player))
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_the_attract_loop_draws_the_same_picture_every_frame(
+    small: Collection, size: tuple[int, int]
+) -> None:
+    # The scene keeps what does not change between frames (the band behind the words) and skips
+    # clearing a screen its frame covers: every frame must still be the picture a fresh scene
+    # draws, whatever the screen held before (a letterbox is cleared), in either text size.
+    def fresh(large: bool, playing: bool = True) -> pygame.Surface:
+        surf = pygame.Surface(size)
+        ctx = make_context(small, Settings(), StillPlayer(at=1.0), size)
+        ctx.set_large_text(large)
+        loop = Loop(ctx, surf, now=lambda: 0.0)
+        if not playing:
+            ctx.player.stop()
+        loop.draw()
+        return surf
+
+    surf = pygame.Surface(size)
+    ctx = make_context(small, Settings(), StillPlayer(at=1.0), size)
+    loop = Loop(ctx, surf, now=lambda: 0.0)
+    assert loop.scene.name == "attract"
+    for large, playing in [(False, True), (False, True), (True, True), (True, False)]:
+        ctx.set_large_text(large)
+        if not playing:
+            ctx.player.stop()
+        surf.fill((255, 255, 255))  # whatever the previous scene left
+        loop.draw()
+        expected = fresh(large, playing)
+        assert pygame.image.tobytes(surf, "RGB") == pygame.image.tobytes(expected, "RGB")

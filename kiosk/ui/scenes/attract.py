@@ -40,6 +40,7 @@ class AttractScene(Scene):
         self.watching = False  # the mirror watches for a visitor for this scene
         self.invite = 0.0  # how far the invitation to the mirror has faded in, 0..1
         self._plate: tuple[tuple[object, ...], pygame.Surface] | None = None
+        self._band: tuple[tuple[int, int], pygame.Surface] | None = None
 
     def enter(self) -> None:
         super().enter()
@@ -97,16 +98,17 @@ class AttractScene(Scene):
 
     def draw(self, surf: pygame.Surface) -> None:
         ctx, lay = self.ctx, self.ctx.layout
-        surf.fill((0, 0, 0))
         frame = ctx.player.latest_frame()
-        if frame is not None:
+        if frame is None:
+            surf.fill((0, 0, 0))
+        else:
             img = frame_surface(frame)
-            surf.blit(img, cover_rect(frame.size, surf.get_rect()))
-        # A dark band behind the words keeps them readable over any picture (>= 4.5:1).
-        band_h = int(lay.h * (0.42 if not lay.portrait else 0.34))
-        band = pygame.Surface((lay.w, band_h), pygame.SRCALPHA)
-        for y in range(band_h):
-            band.fill((*NIGHT, min(225, int(80 + 170 * y / band_h))), (0, y, lay.w, 1))
+            at = cover_rect(frame.size, surf.get_rect())
+            if not img.get_rect(topleft=at.topleft).contains(surf.get_rect()):
+                surf.fill((0, 0, 0))  # the letterbox; a frame that fills the screen needs none
+            surf.blit(img, at)
+        band = self._shade()
+        band_h = band.get_height()
         surf.blit(band, (0, lay.h - band_h))
         c = ctx.collection
         y = lay.h - band_h + lay.margin
@@ -152,6 +154,21 @@ class AttractScene(Scene):
             plate = self._invitation()
             plate.set_alpha(round(255 * self.invite))
             surf.blit(plate, invitation_rect(lay, len(ctx.languages)))
+
+    def _shade(self) -> pygame.Surface:
+        """The dark band behind the words, which keeps them readable over any picture
+        (>= 4.5:1): a gradient of a few hundred rows, drawn once per screen size, not per frame
+        (its fills were most of the attract loop's drawing time)."""
+        lay = self.ctx.layout
+        band_h = int(lay.h * (0.42 if not lay.portrait else 0.34))
+        key = (lay.w, band_h)
+        if self._band is not None and self._band[0] == key:
+            return self._band[1]
+        band = pygame.Surface(key, pygame.SRCALPHA)
+        for y in range(band_h):
+            band.fill((*NIGHT, min(225, int(80 + 170 * y / band_h))), (0, y, lay.w, 1))
+        self._band = (key, band)
+        return band
 
     def _draw_camera_sign(self, surf: pygame.Surface) -> None:
         """While the camera watches, the visitor can see that it does (and that nothing is kept)."""
