@@ -42,6 +42,7 @@ class BurstQueue(queue.Queue[Any]):
     def __init__(self, maxsize: int, low: int | None = None) -> None:
         super().__init__(maxsize)
         self.low = max(0, maxsize // 2 if low is None else min(low, maxsize - 1))
+        self._wakes = 0  # counts wake(): a waiter that sees it change returns to its caller
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """As :meth:`queue.Queue.get`, but a waiting producer is woken only when the queue is
@@ -55,9 +56,12 @@ class BurstQueue(queue.Queue[Any]):
                     self.not_empty.wait()
             else:
                 end = time.monotonic() + max(0.0, timeout)
+                wakes = self._wakes
                 while not self._qsize():
                     left = end - time.monotonic()
-                    if left <= 0.0:
+                    # Woken by a stop: back to the caller, who looks at its flag (waiting on
+                    # for the rest of the timeout made every stopped decoder linger 0.5 s).
+                    if left <= 0.0 or self._wakes != wakes:
                         raise queue.Empty
                     self.not_empty.wait(left)
             item = self._get()
@@ -72,9 +76,10 @@ class BurstQueue(queue.Queue[Any]):
             if self.maxsize <= 0 or self._qsize() < self.maxsize:
                 return True
             end = time.monotonic() + timeout
+            wakes = self._wakes
             while self._qsize() > self.low:
                 left = end - time.monotonic()
-                if left <= 0:
+                if left <= 0 or self._wakes != wakes:
                     return False
                 self.not_full.wait(left)
             return True
@@ -82,6 +87,7 @@ class BurstQueue(queue.Queue[Any]):
     def wake(self) -> None:
         """Wake every thread waiting to put or to get (to look at its stop flag)."""
         with self.mutex:
+            self._wakes += 1
             self.not_full.notify_all()
             self.not_empty.notify_all()
 
