@@ -23,7 +23,7 @@ from kiosk.media.captions import (
 from kiosk.media.convert import display_size, fit_size
 from kiosk.media.errors import FaultKind, Faults, MediaError
 from kiosk.media.mixer import AudioEnd, Mixer, Voice
-from kiosk.media.workers import ReadAhead
+from kiosk.media.workers import BurstQueue, ReadAhead
 from testkit.waits import wait_for
 
 RATE = 48000
@@ -301,3 +301,32 @@ def test_read_ahead_ends_when_the_worker_is_stopped() -> None:
             stop.set()  # the player stops the worker: the consumer ends without waiting
             release.set()
     assert got == [1]
+
+
+@pytest.mark.parametrize("side", ["get", "put"])
+def test_a_wake_sends_a_waiting_decode_thread_back_to_its_stop_flag(side: str) -> None:
+    """A stop wakes the threads waiting on a queue: they return to their caller at once (who
+    then sees the flag) instead of waiting out their timeout, which left every stopped decoder
+    alive for up to half a second and made the player join it on the UI thread."""
+    q = BurstQueue(4)
+    if side == "put":
+        for i in range(4):
+            q.put(i)
+    results: list[object] = []
+
+    def wait() -> None:
+        if side == "get":
+            try:
+                q.get(timeout=60.0)
+            except queue.Empty:
+                results.append("empty")
+        else:
+            results.append(q.wait_for_room(60.0))
+
+    thread = threading.Thread(target=wait, daemon=True)
+    thread.start()
+    assert wait_for(lambda: q.not_empty._waiters or q.not_full._waiters, timeout=10.0)  # type: ignore[attr-defined]
+    q.wake()
+    thread.join(30.0)  # a safety net only: the wake, not the 60 s timeout, ends the wait
+    assert not thread.is_alive()
+    assert results == (["empty"] if side == "get" else [False])

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from testkit.soak import run_soak
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# About 3.5 minutes alone on 2 cores: longer than the suite's default limit, and slow enough to
+# run apart (pytest -m slow).
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_two_thousand_visits_with_faults(tmp_path: Path) -> None:
     result = run_soak(
         2000,
