@@ -14,6 +14,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,3 +105,18 @@ def run_unprivileged(staged: Path, script: str, *args: str) -> subprocess.Comple
     return subprocess.run(
         command, capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL
     )
+
+
+def printed_settings(*flags: str) -> str:
+    """The kiosk.yaml the installer writes (``install.sh --print-settings FLAGS``), with this
+    environment's ``kiosk`` command first on PATH."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    out = subprocess.run(
+        ["bash", str(INSTALL / "install.sh"), "--print-settings", *flags],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout

@@ -5,13 +5,10 @@ checked in tests/test_install.py; both use the test kit's stand-ins and staged c
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from kiosk import settings as settings_mod
-from testkit.install import INSTALL, STEPS, run_unprivileged
+from testkit.install import STEPS, printed_settings, run_unprivileged
 
 
 def test_fleet_dry_run_adds_its_step_and_changes_nothing(staged_installer: Path) -> None:
@@ -59,19 +56,10 @@ def test_uninstall_removes_the_fleets_service(staged_installer: Path) -> None:
 def test_a_fleet_kiosk_s_settings_turn_the_fleet_and_the_health_file_on(tmp_path: Path) -> None:
     """The technician runs the installer once: with --fleet the kiosk.yaml it writes already
     installs packs from the fleet and writes the health file Prometheus reads."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
 
     def written(*flags: str) -> settings_mod.Settings:
-        out = subprocess.run(
-            ["bash", str(INSTALL / "install.sh"), "--print-settings", *flags],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=True,
-        )
         path = tmp_path / "kiosk.yaml"
-        path.write_text(out.stdout, encoding="utf-8")
+        path.write_text(printed_settings(*flags), encoding="utf-8")
         return settings_mod.load(path)
 
     fleet = written("--fleet")
