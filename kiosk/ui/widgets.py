@@ -18,7 +18,6 @@ import pygame
 from kiosk.content import geo
 from kiosk.content.model import Explorer
 from kiosk.ui import theme
-from kiosk.ui.ports import FrameLike
 from kiosk.ui.text import TextCache
 
 RGB = tuple[int, int, int]
@@ -140,20 +139,6 @@ def draw_button(
         surf.blit(img, img.get_rect(midleft=(icon_rect.right - b.rect.h // 8, b.rect.centery)))
     else:
         surf.blit(img, img.get_rect(center=b.rect.center))
-
-
-def frame_surface(frame: FrameLike) -> pygame.Surface:
-    """Wrap a player frame without copying or converting it: the worker already did both."""
-    data = frame.data
-    buf = data if isinstance(data, (bytes, bytearray, memoryview)) else memoryview(data).cast("B")
-    return pygame.image.frombuffer(buf, frame.size, frame.format)
-
-
-def cover_rect(src: tuple[int, int], dst: pygame.Rect) -> pygame.Rect:
-    """The rectangle of ``src`` aspect that fits inside ``dst``, centred (letterboxed)."""
-    scale = min(dst.w / src[0], dst.h / src[1])
-    w, h = int(src[0] * scale), int(src[1] * scale)
-    return pygame.Rect(dst.centerx - w // 2, dst.centery - h // 2, w, h)
 
 
 def draw_caption(

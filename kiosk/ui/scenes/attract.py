@@ -21,7 +21,7 @@ from kiosk.ui.input import Gesture
 from kiosk.ui.layout import camera_sign_rect, fit_line, fit_lines, invitation_rect
 from kiosk.ui.scenes.base import Scene
 from kiosk.ui.text import wrap_lines
-from kiosk.ui.widgets import cover_rect, frame_surface
+from kiosk.ui.video import blit_frame, cover_rect
 
 INVITE_FADE_S = 0.4  # the invitation fades in and out over this long: no pop
 RED = (224, 52, 52)
@@ -102,11 +102,10 @@ class AttractScene(Scene):
         if frame is None:
             surf.fill((0, 0, 0))
         else:
-            img = frame_surface(frame)
             at = cover_rect(frame.size, surf.get_rect())
-            if not img.get_rect(topleft=at.topleft).contains(surf.get_rect()):
+            if not pygame.Rect(at.topleft, frame.size).contains(surf.get_rect()):
                 surf.fill((0, 0, 0))  # the letterbox; a frame that fills the screen needs none
-            surf.blit(img, at)
+            blit_frame(surf, frame, at.topleft)
         band = self._shade()
         band_h = band.get_height()
         surf.blit(band, (0, lay.h - band_h))

@@ -25,7 +25,8 @@ from kiosk.ui.layout import explorer_regions
 from kiosk.ui.ports import FrameLike, PlayerState
 from kiosk.ui.scenes.base import Scene
 from kiosk.ui.text import Layout, layout_text
-from kiosk.ui.widgets import Button, RouteMap, cover_rect, draw_caption, frame_surface
+from kiosk.ui.video import blit_frame, cover_rect, frame_surface, letterbox
+from kiosk.ui.widgets import Button, RouteMap, draw_caption
 
 # While a clip plays the map's route is redrawn ten times a second: it moves a few pixels a
 # second, and drawing it with every frame cost the main thread ~1.3 ms a frame (a third of its
@@ -347,19 +348,22 @@ class ExplorerScene(Scene):
     def _draw_video(self, surf: pygame.Surface, frame: FrameLike | None, cap: str | None) -> None:
         """The video panel: black, the picture letterboxed in it, the caption over it."""
         ctx, r = self.ctx, self.video_rect
-        pygame.draw.rect(surf, (0, 0, 0), r)
-        if frame is not None:
-            img = frame_surface(frame)
+        if frame is None:
+            pygame.draw.rect(surf, (0, 0, 0), r)
+        elif frame.size[0] <= r.w and frame.size[1] <= r.h:
+            # The worker made it at the panel's size, its shape kept (a clip filmed upright is
+            # narrower): it is centred, with no scaling on this thread, and only the bars
+            # beside it are painted black (not the whole panel under it, every frame).
             w, h = frame.size
-            if w <= r.w and h <= r.h:
-                # The worker made it at the panel's size, its shape kept (a clip filmed
-                # upright is narrower): it is centred, with no scaling on this thread.
-                surf.blit(img, (r.x + (r.w - w) // 2, r.y + (r.h - h) // 2))
-            else:
-                # Queued at an older, larger panel size (the text size changed): only until
-                # the worker's frames at the new size arrive.
-                box = cover_rect(frame.size, r)
-                surf.blit(pygame.transform.scale(img, box.size), box)
+            at = blit_frame(surf, frame, (r.x + (r.w - w) // 2, r.y + (r.h - h) // 2))
+            for bar in letterbox(r, at):
+                surf.fill((0, 0, 0), bar)
+        else:
+            # Queued at an older, larger panel size (the text size changed): only until the
+            # worker's frames at the new size arrive.
+            pygame.draw.rect(surf, (0, 0, 0), r)
+            box = cover_rect(frame.size, r)
+            surf.blit(pygame.transform.scale(frame_surface(frame), box.size), box)
         if cap:
             draw_caption(surf, cap, r, ctx.cache, ctx.layout.px_caption)
         self._drawn_frame, self._drawn_caption = frame, cap
