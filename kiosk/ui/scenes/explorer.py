@@ -23,10 +23,11 @@ from kiosk.ui.context import Context, Transition
 from kiosk.ui.input import Gesture
 from kiosk.ui.layout import explorer_regions
 from kiosk.ui.ports import FrameLike, PlayerState
+from kiosk.ui.routemap import RouteMap
 from kiosk.ui.scenes.base import Scene
 from kiosk.ui.text import Layout, layout_text
 from kiosk.ui.video import blit_frame, cover_rect, frame_surface, letterbox
-from kiosk.ui.widgets import Button, RouteMap, draw_caption
+from kiosk.ui.widgets import Button, draw_caption
 
 # While a clip plays the map's route is redrawn ten times a second: it moves a few pixels a
 # second, and drawing it with every frame cost the main thread ~1.3 ms a frame (a third of its
@@ -392,5 +393,9 @@ class ExplorerScene(Scene):
             return [self.video_rect]
         if abs(player.clock() - self._map_t) < MAP_STEP_S:
             return [self.video_rect]
-        self._draw_map(surf)  # the route advances with the clip's clock
-        return [self.video_rect, self.map_rect]
+        # The route advances with the clip's clock: only around its head.
+        t = player.clock()
+        lay = self.ctx.layout
+        moved = self.map.advance(surf, self.map_rect.topleft, t, self.ctx.cache, lay.px_small)
+        self._map_t = t
+        return [self.video_rect, moved]
