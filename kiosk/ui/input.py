@@ -35,7 +35,9 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class Gesture:
-    """What the visitor did. ``pos`` is where it began; ``dx``/``dy`` the swipe's travel."""
+    """What the visitor did. ``pos`` is where it began; ``dx``/``dy`` the swipe's travel;
+    ``key`` the key's name, for a key and for the touch a key press also makes (it has no
+    ``pos``)."""
 
     kind: GestureKind
     pos: tuple[int, int] = (0, 0)
@@ -64,7 +66,9 @@ class InputMapper:
     """Turns pygame events into gestures.
 
     ``slop_px``: how far a finger may drift and still tap; ``swipe_px``: travel that makes a swipe.
-    A ``touch`` gesture is emitted on every press so scenes can reset the idle timer at once.
+    A ``touch`` gesture is emitted on every press, when the finger comes down: the idle timer
+    is reset at once, and a scene may start getting ready for the tap that may follow (the
+    gallery starts opening the clip of the card under the finger).
     """
 
     def __init__(
@@ -131,7 +135,8 @@ class InputMapper:
         if et == pygame.FINGERUP:
             return self._up(("finger", event.finger_id), self._finger_pos(event))
         if et == pygame.KEYDOWN and event.key in _KEYS:
-            return [Gesture("touch"), Gesture("key", key=_KEYS[event.key])]
+            key = _KEYS[event.key]
+            return [Gesture("touch", key=key), Gesture("key", key=key)]
         return []
 
     def poll(self, now: float) -> list[Gesture]:

@@ -146,6 +146,10 @@ class Loop:
             return  # closed: the screen stays dark; only staff (the gesture above) get in
         if g.kind == "touch":
             self.last_touch = now
+            if self.countdown_from is None and not g.key:
+                # A finger came down (not a key: it has no place): the scene may get ready
+                # for the tap that may follow. Under "still there?" the tap only answers it.
+                self.scene.touch_down(g.pos)
             return
         self.last_touch = now
         self.dirty = True

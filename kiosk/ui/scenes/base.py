@@ -2,7 +2,8 @@
 
 Each scene: ``handle(gesture) -> Transition | None``, ``update(now) -> Transition | None``,
 ``draw(surface)``, and ``animating`` (whether it needs frames while nothing is touched); an
-animating scene may also redraw just what moves (``draw_changes``). A
+animating scene may also redraw just what moves (``draw_changes``), and may get ready for a tap
+while the finger is still down (``touch_down``). A
 returned transition is the only way to change scene; the loop applies it. Sizes come from the
 context's :class:`~kiosk.ui.layout.PageLayout`.
 """
@@ -53,6 +54,11 @@ class Scene:
     def update(self, now: float) -> Transition | None:
         """Advance animations; a scene may also leave by itself (admin closing when idle)."""
         return None
+
+    def touch_down(self, pos: tuple[int, int]) -> None:
+        """A finger (or the mouse) has just come down at ``pos``; the tap, if it is one, comes
+        when it lifts. A scene may start slow work for what is under the finger here (the
+        gallery opens the explorer's clip); the press may still turn into a swipe."""
 
     def handle(self, g: Gesture) -> Transition | None:
         if g.kind == "tap":

@@ -4,6 +4,12 @@ When the frost mirror is offered (a camera is there and staff have not hidden it
 after the explorers', the same size, with the mirror's emblem drawn by the kiosk
 (:mod:`kiosk.mirror.emblem`); a tap on it opens the mirror. Where the cards are comes from
 :func:`kiosk.ui.layout.gallery_grid`, which the fit check uses too.
+
+A finger that comes down on an explorer's card starts opening that explorer's first clip at once
+(:meth:`GalleryScene.touch_down`): the tap only counts when the finger lifts, and by then the
+file is open and its first pictures are decoded, so the explorer's page shows the clip at once
+instead of ~0.1 s later (a 1080p clip). The gallery holds one such clip at most, and lets it go
+when the visitor goes anywhere but to its explorer.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ import logging
 import pygame
 
 from kiosk.analytics.events import Fault, FaultKind
-from kiosk.content.model import Explorer
+from kiosk.content.model import Explorer, Segment
 from kiosk.mirror import emblem
 from kiosk.ui.context import Context, Transition
 from kiosk.ui.input import Gesture
 from kiosk.ui.layout import (
     CARD_NAME_LINES,
     card_name_px,
+    explorer_regions,
     fit_line,
     fit_lines,
     gallery_grid,
@@ -54,6 +61,8 @@ class GalleryScene(Scene):
         self.heading = pygame.Rect(0, 0, 0, 0)
         self.mirror_card: pygame.Rect | None = None  # on this page
         self.portraits = ctx.portraits  # scaled once per kiosk, not once per visit
+        self.preloaded: Segment | None = None  # the clip opened for the card under a finger
+        self.opening: Segment | None = None  # the clip of the explorer the visitor chose
 
     def relayout(self) -> None:
         ctx, lay = self.ctx, self.ctx.layout
@@ -97,17 +106,54 @@ class GalleryScene(Scene):
                 )
             )
 
+    def touch_down(self, pos: tuple[int, int]) -> None:
+        """A finger on an explorer's card: open the clip its page starts with, now.
+
+        Opening a file and decoding its first pictures takes longer than a finger rests on a
+        card, and all of it would otherwise wait for the tap. A press that turns into a swipe
+        costs one clip opened for nothing, let go at the next card touched or when the visitor
+        leaves the gallery (:meth:`exit`).
+        """
+        card = self._card_at(pos)
+        seg = card.segments[0] if card is not None and card.segments else None
+        if seg is None or seg == self.preloaded:
+            return
+        player = self.ctx.player
+        if self.preloaded is not None:
+            # Nothing plays here: the player's preloaded clips are this gallery's (or the last
+            # explorer page's next segment), and none is wanted now but the one under the finger.
+            player.drop_preloaded()
+        # At the size the explorer's page shows it: a frame decoded at another size would be
+        # scaled on the UI thread, at the moment that matters.
+        player.set_size(explorer_regions(self.ctx.layout).video.size)
+        player.preload(seg)
+        self.preloaded = seg
+
+    def _card_at(self, pos: tuple[int, int]) -> Explorer | None:
+        return next((e for rect, e in self.cards if rect.collidepoint(pos)), None)
+
+    def _open(self, e: Explorer) -> Transition:
+        self.opening = e.segments[0] if e.segments else None
+        return Transition("explorer", e.slug)
+
+    def exit(self) -> None:
+        if self.preloaded is not None and self.preloaded != self.opening:
+            # The visitor went elsewhere: the clip opened for a card does not outlive the visit
+            # (its decode threads and frames are let go now, not when the pool needs the slot).
+            self.ctx.player.drop_preloaded()
+        self.preloaded = None
+
     def handle(self, g: Gesture) -> Transition | None:
         if g.kind == "tap":
-            for rect, e in self.cards:
-                if rect.collidepoint(g.pos):
-                    return Transition("explorer", e.slug)
+            card = self._card_at(g.pos)
+            if card is not None:
+                return self._open(card)
         if g.kind == "swipe" and g.direction in ("left", "right"):
             return self.on_button("next" if g.direction == "left" else "prev")
         if g.kind == "key" and g.key in ("left", "right"):
             return self.on_button("prev" if g.key == "left" else "next")
         if g.kind == "key" and g.key == "activate" and self.cards:
-            return Transition("explorer", self.cards[0][1].slug)
+            return self._open(self.cards[0][1])
         if g.kind == "key" and g.key == "back":
             return Transition("attract")  # the visitor says goodbye
         return super().handle(g)
