@@ -34,8 +34,9 @@ from kiosk.ui.ops import Ops
 from kiosk.ui.ports import AdminHooks, Diagnostics, PlayerPort
 from kiosk.ui.scenes import ExplorerScene
 
-if TYPE_CHECKING:  # the pipeline pulls in OpenCV; it is loaded only when the settings want it
+if TYPE_CHECKING:  # the mirror pulls in OpenCV and onnxruntime: loaded only when it is offered
     from kiosk.mirror.pipeline import MirrorPipeline
+    from kiosk.mirror.service import MirrorLoader
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +69,17 @@ def draw_unavailable(surf: pygame.Surface) -> None:
         surf.blit(img, img.get_rect(center=(w // 2, h // 2 + i * h // 9)))
 
 
-def make_mirror(settings: Settings) -> tuple[MirrorPipeline | None, Callable[[], bool] | None]:
-    """The frost mirror's pipeline (camera off until a visitor opens it) and the check that
-    says whether to offer it now; (None, None) when it cannot run here."""
+def make_mirror(
+    settings: Settings, on_ready: Callable[[MirrorPipeline], None]
+) -> MirrorLoader | None:
+    """The frost mirror's loader: its ``check`` says whether to offer the mirror now, and the
+    mirror (camera off until a visitor opens it) is made when first offered, at once if the
+    camera is there now (``on_ready`` gets it); None when the mirror is switched off."""
     if not settings.camera.enabled:
-        return None, None
-    try:
-        from kiosk.mirror.service import create_mirror, mirror_offered
+        return None
+    from kiosk.mirror.service import MirrorLoader
 
-        mirror = create_mirror(settings)
-    except Exception as exc:  # no model, no onnxruntime: the exhibit goes on without a mirror
-        log.warning("frost mirror unavailable: %s", exc)
-        return None, None
-    return mirror, lambda: mirror_offered(settings)
+    return MirrorLoader.from_settings(settings, on_ready).start()
 
 
 class KioskDiagnostics:
@@ -181,6 +180,21 @@ def admin_hooks(loop: Loop, ops: Ops, source: ContentSource) -> AdminHooks:
     return AdminHooks(on_rollback=rollback, on_restart=restart, on_exit=exit_to_desktop)
 
 
+# Converted frames a clip keeps ready, in bytes: the player's queues are most of the kiosk's
+# memory. The attract loop decodes two segments at full screen (the montage and its seamless
+# repeat, preloaded), each holding its queue full, at 8.3 MB a frame at 1920x1080: eight frames
+# a segment were ~130 MB of the ~420 MB peak. Four frames (ready for the clock after three, and
+# refilled in bursts of two) cost the same CPU and dropped no more frames in bench/peers.py.
+VIDEO_QUEUE_BYTES = 32 * 2**20
+VIDEO_QUEUE_FRAMES = (4, 8)  # fewest and most frames, whatever the screen
+
+
+def video_queue(size: tuple[int, int]) -> int:
+    """Frames each segment keeps converted ahead for a screen of ``size`` (4 bytes a pixel)."""
+    lo, hi = VIDEO_QUEUE_FRAMES
+    return max(lo, min(hi, VIDEO_QUEUE_BYTES // max(1, size[0] * size[1] * 4)))
+
+
 def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
     """The real clip player, or a still picture when playback cannot start on this machine."""
     try:
@@ -206,6 +220,7 @@ def make_player(settings: Settings, size: tuple[int, int]) -> PlayerPort:
             volume=a.volume,
             volume_cap=a.volume_cap,
             pixel_format=SCREEN_FORMAT,
+            video_queue=video_queue(size),
         )
     except Exception as exc:  # the exhibit still shows its texts and maps without clips
         log.error("clip playback unavailable (%s); showing still pictures", exc)
@@ -260,20 +275,28 @@ def run_kiosk(
     ctx = make_context(loaded.collection, settings, player, screen.get_size())
     ctx.emit = recorder.emit
     ExplorerScene.prepare(ctx)  # every page drawn once before the first visitor taps a card
-    mirror, mirror_check = make_mirror(settings)
-    ctx.mirror = mirror
+    diagnostics: KioskDiagnostics | None = None
+
+    def mirror_ready(mirror: MirrorPipeline) -> None:
+        ctx.mirror = mirror
+        if diagnostics is not None:
+            diagnostics.mirror = mirror
+
+    loader = make_mirror(settings, mirror_ready)
     ops = Ops.from_settings(settings, screen.get_size(), locked=full)
     trimmer = HeapTrimmer().start()
+    trimmer.request()  # what building the pages and the mirror left free goes back at once
     loop = Loop(
         ctx,
         screen,
         source=source,
         on_release=recorder.set_release,
-        mirror_check=mirror_check,
+        mirror_check=loader.check if loader is not None else None,
         ops=ops,
         after_visit=trimmer.request,
     )
     fleet_line = fleet.line if fleet is not None else ""
+    mirror = loader.mirror if loader is not None else None
     diagnostics = KioskDiagnostics(loop, player, mirror, source, time.monotonic(), fleet_line)
     ops.snapshot = diagnostics.snapshot
     ctx.diagnostics = diagnostics
@@ -295,8 +318,8 @@ def run_kiosk(
         ctx.jobs.close()  # a rollback under way finishes before the content source closes
         source.close()
         player.close()
-        if mirror is not None:
-            mirror.stop()
+        if loader is not None:
+            loader.close()  # a mirror being made is waited for, then stopped
         trimmer.close()
         recorder.close()
         theme.release()

@@ -23,6 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from kiosk.mirror.devices import is_camera_spec
 from kiosk.mirror.imaging import cover
 
 log = logging.getLogger(__name__)
@@ -368,24 +369,6 @@ class StillSource(FrameSource):
         dx, dy = round(2 * np.sin(self._n * 0.3)), round(np.sin(self._n * 0.17))
         m = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
         return cv2.warpAffine(base, m, (self.width, self.height), borderMode=cv2.BORDER_REPLICATE)
-
-
-def is_camera_spec(spec: str) -> bool:
-    return spec.strip().isdigit()
-
-
-def camera_present(spec: str) -> bool:
-    """Whether the configured source is there, without opening (and so switching on) a camera.
-
-    A camera index is looked up as ``/dev/videoN`` on Linux; elsewhere it is assumed present and
-    the mirror finds out when it opens. A file must exist.
-    """
-    spec = spec.strip()
-    if is_camera_spec(spec):
-        if sys.platform.startswith("linux"):
-            return Path(f"/dev/video{int(spec)}").exists()
-        return True
-    return Path(spec).is_file()
 
 
 def source_factory(
