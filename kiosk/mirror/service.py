@@ -11,8 +11,8 @@
   screen, ``pipeline.status()`` and ``pipeline.describe()`` say where the model runs and which
   perception model is missing (``kiosk.app`` hands them to the panel and the health file).
 
-Making the mirror imports OpenCV and onnxruntime and opens five models: ~90 MB resident and
-0.3-0.5 s of CPU. The mirror is switched on by default and offered where a camera is present, so
+Making the mirror imports OpenCV and onnxruntime and opens five models: ~80 MB resident and
+0.2-0.5 s of CPU. The mirror is switched on by default and offered where a camera is present, so
 a kiosk without a camera would carry all of it for nothing. This module imports them only in
 :func:`create_mirror`, and :class:`MirrorLoader` calls that when a camera is there: at once at
 start-up (the first visitor finds the mirror ready, as before), or, for a camera plugged in
