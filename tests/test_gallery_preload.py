@@ -2,7 +2,8 @@
 
 The tap counts when the finger lifts; the gallery starts opening the clip under the finger when
 it comes down, so the explorer's page is served from the preload. What was opened for a card
-that was not chosen is let go, and never more than one card's clip is held.
+that was not chosen is let go, as is the next segment a page prepared once the visitor is back
+in the gallery: never more than one clip is held there, and none outlives it.
 """
 
 from __future__ import annotations
@@ -156,3 +157,31 @@ def test_a_clip_opened_for_a_card_is_let_go_when_another_is_chosen_by_key(visit:
     visit.loop.step([pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN)])  # the first card
     assert visit.loop.scene.name == "explorer" and visit.player.segment == a
     assert not visit.player.is_preloaded(b)
+
+
+def test_leaving_the_gallery_lets_go_of_the_last_page_s_next_segment(visit: Visit) -> None:
+    visit.gallery()
+    alpha, clip = visit.card("alpha")
+    cut = next(e for e in visit.ctx.collection.explorers if e.slug == "alpha").segments[1]
+    visit.tap(alpha.center)
+    assert visit.loop.scene.name == "explorer"
+    # The page prepares its next segment once its clip's first picture has come.
+    assert wait_for(lambda: (visit.loop.step([]), visit.player.is_preloaded(cut))[1])
+    visit.loop.step([pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE)])  # back
+    assert visit.loop.scene.name == "gallery" and visit.player.is_preloaded(cut)
+    visit.loop.step([pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE)])  # goodbye
+    assert visit.loop.scene.name == "attract"
+    assert not visit.player.is_preloaded(cut) and not visit.player.is_preloaded(clip)
+
+
+def test_a_finger_on_a_card_lets_go_of_the_last_page_s_next_segment(visit: Visit) -> None:
+    visit.gallery()
+    alpha, _ = visit.card("alpha")
+    cut = next(e for e in visit.ctx.collection.explorers if e.slug == "alpha").segments[1]
+    visit.tap(alpha.center)
+    assert wait_for(lambda: (visit.loop.step([]), visit.player.is_preloaded(cut))[1])
+    visit.loop.step([pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE)])  # back
+    beta, b = visit.card("beta")
+    visit.down(beta.center)
+    assert wait_for(lambda: visit.player.is_preloaded(b))
+    assert not visit.player.is_preloaded(cut)  # one clip held: the card's under the finger

@@ -8,8 +8,9 @@ after the explorers', the same size, with the mirror's emblem drawn by the kiosk
 A finger that comes down on an explorer's card starts opening that explorer's first clip at once
 (:meth:`GalleryScene.touch_down`): the tap only counts when the finger lifts, and by then the
 file is open and its first pictures are decoded, so the explorer's page shows the clip at once
-instead of ~0.1 s later (a 1080p clip). The gallery holds one such clip at most, and lets it go
-when the visitor goes anywhere but to its explorer.
+instead of ~0.1 s later (a 1080p clip). Nothing plays in the gallery, so the player's preloaded
+clips are all the gallery's to let go: it holds one at most (the last card touched), and leaving
+it lets go of every one but the clip the chosen explorer's page is about to play.
 """
 
 from __future__ import annotations
@@ -119,10 +120,9 @@ class GalleryScene(Scene):
         if seg is None or seg == self.preloaded:
             return
         player = self.ctx.player
-        if self.preloaded is not None:
-            # Nothing plays here: the player's preloaded clips are this gallery's (or the last
-            # explorer page's next segment), and none is wanted now but the one under the finger.
-            player.drop_preloaded()
+        # The player's preloaded clips are the last card's, or the next segment of the page the
+        # visitor came back from: none is wanted now but the one under the finger.
+        player.drop_preloaded()
         # At the size the explorer's page shows it: a frame decoded at another size would be
         # scaled on the UI thread, at the moment that matters.
         player.set_size(explorer_regions(self.ctx.layout).video.size)
@@ -137,9 +137,10 @@ class GalleryScene(Scene):
         return Transition("explorer", e.slug)
 
     def exit(self) -> None:
-        if self.preloaded is not None and self.preloaded != self.opening:
-            # The visitor went elsewhere: the clip opened for a card does not outlive the visit
-            # (its decode threads and frames are let go now, not when the pool needs the slot).
+        if self.opening is None or self.opening != self.preloaded:
+            # The visitor went elsewhere (or chose a card by key): every preloaded clip is let
+            # go now, its decode threads and frames with it, not when the player next needs a
+            # slot; a visit that ends here leaves none behind.
             self.ctx.player.drop_preloaded()
         self.preloaded = None
 
