@@ -40,7 +40,13 @@ def open_container(path: Path) -> av.container.InputContainer:
     try:
         # metadata_errors="replace": tags written in a legacy 8-bit encoding (common in files
         # from old cameras and editors) would otherwise raise UnicodeDecodeError on open.
-        return av.open(str(path), mode="r", metadata_errors="replace")
+        # skip_frame: FFmpeg's stream probe decodes the first picture only to learn its pixel
+        # format (30-70 ms for a 1080p keyframe, paid by both decode threads before the first
+        # frame on screen); the option reaches the probe's decoders, not the streams' own, so
+        # the pictures decoded are the same and the pixel format comes with the first frame.
+        return av.open(
+            str(path), mode="r", metadata_errors="replace", options={"skip_frame": "all"}
+        )
     except av.error.FileNotFoundError as e:
         raise MediaError(FaultKind.MISSING, f"{path} does not exist") from e
     except av.FFmpegError as e:
