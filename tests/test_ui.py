@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -251,6 +252,54 @@ def test_swipe_and_long_press() -> None:
     (lp,) = mapper.poll(1.9)
     assert lp.kind == "long_press"
     assert mapper.feed(ev(pygame.MOUSEBUTTONUP, pos=(100, 100), button=1), 2.0) == []
+
+
+def test_the_loop_knows_when_a_resting_finger_becomes_a_long_press() -> None:
+    """The loop sleeps while a finger rests on a still scene (it wakes when the finger lifts)
+    and must wake in time for the long press: the mapper says when that is."""
+    mapper = InputMapper((1000, 1000), slop_px=24, long_press_s=0.8)
+    ev = pygame.event.Event
+    assert mapper.long_press_in(0.0) is None  # nothing down
+    mapper.feed(ev(pygame.MOUSEBUTTONDOWN, pos=(100, 100), button=1), 1.0)
+    assert mapper.long_press_in(1.3) == pytest.approx(0.5)
+    assert mapper.long_press_in(2.5) == 0.0  # overdue: at once
+    mapper.poll(2.5)
+    assert mapper.long_press_in(2.6) is None  # sent already
+    mapper.feed(ev(pygame.MOUSEBUTTONUP, pos=(100, 100), button=1), 2.7)
+    mapper.feed(ev(pygame.MOUSEBUTTONDOWN, pos=(100, 100), button=1), 3.0)
+    mapper.feed(ev(pygame.MOUSEMOTION, pos=(400, 100), rel=(0, 0), buttons=(1, 0, 0)), 3.1)
+    assert mapper.long_press_in(3.2) is None  # a finger on its way (a swipe) never will
+
+
+def test_a_finger_resting_on_a_still_page_still_becomes_a_long_press(small: Collection) -> None:
+    """While a finger rests on a page where nothing moves, the loop sleeps on the event queue
+    instead of pacing at the display's rate; it must still wake for the long press."""
+    settings = Settings(timeouts=TimeoutSettings(long_press_s=0.2))
+    ctx = make_context(small, settings, FakePlayer(), (800, 600))
+    loop = Loop(ctx, pygame.display.set_mode((800, 600)))
+    loop.go(Transition("gallery"))
+    seen: list[str] = []
+    handle = loop.handle_gesture
+
+    def spy(g: Gesture, now: float) -> None:
+        seen.append(g.kind)
+        handle(g, now)
+
+    loop.handle_gesture = spy  # type: ignore[method-assign]
+    clock = [100.0]
+    loop.now = lambda: clock[0]  # how long the loop sleeps, read on a clock the test moves
+    assert loop._wait_ms() == 250  # nothing down: the idle timer's pace
+    loop.step([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(5, 300), button=1)])
+    assert loop._wait_ms() == 200  # until the long press
+    clock[0] += 0.15
+    assert loop._wait_ms() == 50
+    loop.step([pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(5, 300), button=1)])
+    seen.clear()
+    loop.now = time.monotonic
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(5, 300), button=1))
+    loop.run(max_seconds=1.5)
+    assert seen[:2] == ["touch", "long_press"]
+    assert not loop.scene.animating  # the still page the loop slept on
 
 
 def test_gallery_pages_when_cards_do_not_fit(make_collection: Callable[..., Path]) -> None:

@@ -149,6 +149,16 @@ class InputMapper:
                 out.append(Gesture("long_press", press.pos))
         return out
 
+    def long_press_in(self, now: float) -> float | None:
+        """Seconds until the first press still resting in place becomes a long press; None
+        when no press can (none down, or each has moved or already sent its long press)."""
+        due = [
+            press.t0 + self.long_press_s - now
+            for press in self.presses.values()
+            if not press.long_sent and math.dist(press.pos, press.last) <= self.slop
+        ]
+        return max(0.0, min(due)) if due else None
+
     @property
     def pressed(self) -> bool:
         return bool(self.presses)

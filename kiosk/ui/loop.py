@@ -272,6 +272,15 @@ class Loop:
             return False
         return self.scene.animating or self.countdown_from is not None or self.input.pressed
 
+    def _resting_finger(self) -> bool:
+        """Only a finger on the screen keeps the loop awake: nothing on screen moves."""
+        return self.input.pressed and not self.scene.animating and self.countdown_from is None
+
+    def _wait_ms(self) -> int:
+        """How long the loop may sleep waiting for an event (milliseconds)."""
+        left = self.input.long_press_in(self.now())
+        return 250 if left is None else max(1, min(250, round(left * 1000)))
+
     def run(self, max_seconds: float | None = None, fps: int = 60) -> None:
         """The real thing: until QUIT (or ``max_seconds``, for tests)."""
         clock = pygame.time.Clock()
@@ -280,7 +289,8 @@ class Loop:
         while self.running:
             if max_seconds is not None and time.monotonic() - started > max_seconds:
                 break
-            if self.animating:
+            pacing = self.animating and not self._resting_finger()
+            if pacing:
                 left = wake_at - time.monotonic()
                 if left > 0.001:
                     # Nothing to draw before the clip's next frame (25 or 30 a second, not
@@ -289,8 +299,11 @@ class Loop:
                     time.sleep(left)
                 events = pygame.event.get()
             else:
-                # Sleep until something happens; wake now and then for the idle timer.
-                first = pygame.event.wait(250)
+                # Sleep until something happens; wake now and then for the idle timer, and
+                # when a finger resting on the screen becomes a long press. A finger that
+                # lifts wakes the loop at once: paced at the display's rate instead, the
+                # tap waited ~9 ms (up to a frame) before anything answered it.
+                first = pygame.event.wait(self._wait_ms())
                 events = [first, *pygame.event.get()] if first.type != pygame.NOEVENT else []
             t0 = time.perf_counter()
             self.step(events)
@@ -314,7 +327,7 @@ class Loop:
                             self.ops.watchdog.ready("attract loop on screen")
                         if self.source is not None:
                             self.source.confirm()
-            if self.animating:
+            if pacing:
                 due = self.scene.wake_in()
                 wake_at = 0.0 if due is None else time.monotonic() + due
                 clock.tick(fps)
