@@ -30,6 +30,7 @@ from kiosk.ui.input import Gesture, InputMapper
 from kiosk.ui.loop import Loop
 from kiosk.ui.ports import PlayerPort
 from kiosk.ui.scenes import SCENES, ExplorerScene, GalleryScene
+from kiosk.ui.scenes.explorer import FIRST_FRAME_POLL_S
 from kiosk.ui.widgets import contrast
 from testkit.ui import BUNDLED, Rig
 from testkit.ui_fakes import FakePlayer
@@ -300,6 +301,18 @@ def test_a_finger_resting_on_a_still_page_still_becomes_a_long_press(small: Coll
     loop.run(max_seconds=1.5)
     assert seen[:2] == ["touch", "long_press"]
     assert not loop.scene.animating  # the still page the loop slept on
+
+
+def test_the_explorer_page_looks_often_for_its_clips_first_picture(small: Collection) -> None:
+    rig = Rig(small)
+    rig.loop.go(Transition("explorer", small.explorers[0].slug))
+    scene = rig.loop.scene
+    assert isinstance(scene, ExplorerScene)
+    scene._drawn_frame = None  # the clip started, its first picture not drawn yet
+    assert scene.wake_in() == FIRST_FRAME_POLL_S  # not the display's rate
+    rig.loop.draw()  # the picture came and is on screen
+    assert scene._drawn_frame is not None
+    assert scene.wake_in() is None  # the fake player does not say when the next one is due
 
 
 def test_gallery_pages_when_cards_do_not_fit(make_collection: Callable[..., Path]) -> None:

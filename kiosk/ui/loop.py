@@ -307,6 +307,7 @@ class Loop:
                 events = [first, *pygame.event.get()] if first.type != pygame.NOEVENT else []
             t0 = time.perf_counter()
             self.step(events)
+            drew = False
             if self.dirty or self.scene.animating:
                 changed = None
                 if not self.dirty and self.countdown_from is None and not self.standby:
@@ -319,7 +320,8 @@ class Loop:
                     pygame.display.flip()
                 elif changed:
                     pygame.display.update(changed)
-                if changed != []:
+                drew = changed != []
+                if drew:
                     self.frame_ms.append((time.perf_counter() - t0) * 1000)
                     if len(self.frame_ms) == 1:
                         log.info("ready: %s on screen, %dx%d", self.scene.name, *self.ctx.size)
@@ -330,4 +332,10 @@ class Loop:
             if pacing:
                 due = self.scene.wake_in()
                 wake_at = 0.0 if due is None else time.monotonic() + due
-                clock.tick(fps)
+                if drew or due is None:
+                    # At most the display's rate. A scene that says when it next has something
+                    # to draw, and drew nothing now, sleeps until then instead (a clip's first
+                    # picture is not kept waiting for a display frame).
+                    clock.tick(fps)
+                else:
+                    wake_at = max(wake_at, time.monotonic() + 0.002)  # but never spins

@@ -33,6 +33,7 @@ from kiosk.ui.widgets import Button, draw_caption
 # second, and drawing it with every frame cost the main thread ~1.3 ms a frame (a third of its
 # work while a clip plays).
 MAP_STEP_S = 0.1
+FIRST_FRAME_POLL_S = 0.004  # how often the page looks for a clip's first picture
 
 
 class ExplorerScene(Scene):
@@ -376,7 +377,14 @@ class ExplorerScene(Scene):
             self._map_t = t
 
     def wake_in(self) -> float | None:
-        return self.ctx.player.frame_due_in() if self.segment is not None else None
+        if self.segment is None:
+            return None
+        due = self.ctx.player.frame_due_in()
+        if due is None and self._drawn_frame is None:
+            # The clip's first picture is on its way (decoding, or preloaded a moment ago):
+            # look again soon rather than at the display's rate, which let it wait a frame.
+            return FIRST_FRAME_POLL_S
+        return due
 
     def draw_changes(self, surf: pygame.Surface) -> list[pygame.Rect] | None:
         """While the clip plays only the picture, its caption and the map's progress move:
