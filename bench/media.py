@@ -12,10 +12,18 @@ synthetic 720p H.264 clip while it is missing) and a 1080p clip (synthetic unles
 * ``raw_decode_fps``: bare PyAV decode of the same file with the same threading (the limit);
   ``overhead_ratio`` = raw / player; ``overhead_ratio_cpu`` = the same from process CPU time per
   frame, which other programs on the machine disturb less.
-* ``convert_ms_per_frame``: the colour conversion alone (the player's converter on the clip's
-  decoded frames, one thread); ``overhead_convert_share``: its part of the player's CPU time
-  per frame above bare decoding (``overhead_cpu_ms_per_frame``), i.e. how much of the overhead
-  is the colour conversion itself rather than the threads and queues around it.
+* Where the overhead goes: the player's path is also run with its conversion taken out (the
+  converter converts the first frame and hands that picture back for every later one; threads,
+  queues, trimming and Frame objects as before): ``noconvert_decode_fps``,
+  ``overhead_ratio_noconvert`` = raw / that. Per frame of process CPU time,
+  ``overhead_cpu_ms_per_frame`` (player - raw) = ``convert_in_path_cpu_ms_per_frame`` (player -
+  no conversion: the colour conversion and scaling as they run beside the decoder) +
+  ``plumbing_cpu_ms_per_frame`` (no conversion - raw: the threads, queues and Python stages);
+  ``overhead_convert_share`` = the conversion's part. ``convert_ms_per_frame`` is the converter
+  alone on frames decoded beforehand, back to back in one thread: 0.23 ms a 720p frame on the
+  2-core machine, against 0.27-0.33 ms for each frame converted as it comes from the decoder
+  (in the decoder's thread or one of its own, one frame or several at a time), so that figure
+  understates the conversion's part of the overhead.
 * ``first_frame_ms_p95`` (preloaded) and ``first_frame_ms_p95_cold``: play() until
   latest_frame() returns a frame.
 * ``av_offset_ms_mean`` / ``av_offset_ms_max``: flash shown (60 Hz UI loop) minus beep heard,
@@ -37,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +59,7 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kiosk.media.allocator import tune_allocator  # noqa: E402
-from kiosk.media.convert import SCREEN_FORMAT, PixelFormat  # noqa: E402
+from kiosk.media.convert import SCREEN_FORMAT, Converter, Fit, PixelFormat  # noqa: E402
 from kiosk.media.decoder import VideoDecoder, VideoEnd  # noqa: E402
 from kiosk.media.player import Player, PlayerState  # noqa: E402
 from testkit.media import segment  # noqa: E402
@@ -86,10 +95,37 @@ def raw_decode_fps(path: Path, min_seconds: float) -> tuple[float, float]:
             return frames / dt, (time.process_time() - c0) / frames * 1000
 
 
-def player_decode_fps(path: Path, size: tuple[int, int], min_seconds: float) -> tuple[float, float]:
+class _FirstPictureOnly(Converter):
+    """Converts the first frame, then hands that picture back for every later frame."""
+
+    def __init__(self, box: tuple[int, int], fit: Fit, pixel_format: PixelFormat) -> None:
+        super().__init__(box, fit, pixel_format)
+        self._picture: np.ndarray | None = None
+
+    def __call__(
+        self, frame: av.VideoFrame, rotation: int, sar: Fraction | None, box: tuple[int, int]
+    ) -> np.ndarray:
+        if self._picture is None:
+            self._picture = super().__call__(frame, rotation, sar, box)
+        return self._picture
+
+
+class NoConversionDecoder(VideoDecoder):
+    """The player's video path with the colour conversion taken out: what the rest costs."""
+
+    def make_converter(self) -> Converter:
+        return _FirstPictureOnly(self.size, self.fit, self.pixel_format)
+
+
+def player_decode_fps(
+    path: Path,
+    size: tuple[int, int],
+    min_seconds: float,
+    decoder: type[VideoDecoder] = VideoDecoder,
+) -> tuple[float, float]:
     frames, t0, c0 = 0, time.perf_counter(), time.process_time()
     while True:
-        dec = VideoDecoder(path, size=size, queue_size=8, pixel_format=SCREEN_FORMAT)
+        dec = decoder(path, size=size, queue_size=8, pixel_format=SCREEN_FORMAT)
         dec.start()
         while not isinstance(dec.queue.get(), VideoEnd):
             frames += 1
@@ -102,31 +138,42 @@ def player_decode_fps(path: Path, size: tuple[int, int], min_seconds: float) -> 
 
 
 def decode_rates(path: Path, size: tuple[int, int], rounds: int, seconds: float) -> dict[str, Any]:
-    raw, player = [], []
+    raw, player, bare = [], [], []
     for _ in range(rounds):
         raw.append(raw_decode_fps(path, seconds))
         player.append(player_decode_fps(path, size, seconds))
+        bare.append(player_decode_fps(path, size, seconds, NoConversionDecoder))
     r = statistics.median(x[0] for x in raw)
     p = statistics.median(x[0] for x in player)
+    b = statistics.median(x[0] for x in bare)
+    # CPU time per frame (all threads): steadier than fps on a machine shared with others
     r_cpu = statistics.median(x[1] for x in raw)
     p_cpu = statistics.median(x[1] for x in player)
+    b_cpu = statistics.median(x[1] for x in bare)
+    over = p_cpu - r_cpu
     return {
         "decode_fps": round(p, 1),
         "raw_decode_fps": round(r, 1),
         "overhead_ratio": round(r / p, 3),
-        # CPU time per frame (all threads): steadier than fps on a machine shared with others
         "cpu_ms_per_frame": round(p_cpu, 3),
         "raw_cpu_ms_per_frame": round(r_cpu, 3),
         "overhead_ratio_cpu": round(p_cpu / r_cpu, 3),
+        "noconvert_decode_fps": round(b, 1),
+        "overhead_ratio_noconvert": round(r / b, 3),
+        "noconvert_cpu_ms_per_frame": round(b_cpu, 3),
+        "overhead_cpu_ms_per_frame": round(over, 3),
+        "convert_in_path_cpu_ms_per_frame": round(p_cpu - b_cpu, 3),
+        "plumbing_cpu_ms_per_frame": round(b_cpu - r_cpu, 3),
+        "overhead_convert_share": round((p_cpu - b_cpu) / over, 2) if over > 0 else None,
         "decode_fps_runs": [round(x[0], 1) for x in player],
         "raw_decode_fps_runs": [round(x[0], 1) for x in raw],
+        "noconvert_decode_fps_runs": [round(x[0], 1) for x in bare],
     }
 
 
 def convert_ms(path: Path, size: tuple[int, int], frames: int = 100) -> float:
-    """Thread CPU milliseconds the player's converter takes per frame of ``path``."""
-    from kiosk.media.convert import Converter
-
+    """Thread CPU milliseconds the player's converter takes per frame of ``path``, on frames
+    decoded beforehand, back to back."""
     with av.open(str(path)) as c:
         s = c.streams.video[0]
         decoded = [f for _, f in zip(range(frames), c.decode(s), strict=False)]
@@ -278,12 +325,13 @@ def main() -> None:
         label = "720p" if i == 0 else "1080p"
         log(f"decode rates on {clip}")
         rates = decode_rates(clip, size, rounds, seconds)
-        conv = convert_ms(clip, size)
-        over = rates["cpu_ms_per_frame"] - rates["raw_cpu_ms_per_frame"]
-        rates.update(
-            convert_ms_per_frame=round(conv, 3),
-            overhead_cpu_ms_per_frame=round(over, 3),
-            overhead_convert_share=round(conv / over, 2) if over > 0 else None,
+        rates["convert_ms_per_frame"] = round(convert_ms(clip, size), 3)
+        log(
+            f"{label}: overhead {rates['overhead_ratio']} (CPU {rates['overhead_ratio_cpu']}, "
+            f"{rates['overhead_ratio_noconvert']} without the conversion): "
+            f"{rates['overhead_cpu_ms_per_frame']} ms CPU a frame = conversion "
+            f"{rates['convert_in_path_cpu_ms_per_frame']} + threads and queues "
+            f"{rates['plumbing_cpu_ms_per_frame']}"
         )
         result["clips"][label] = {"path": str(clip), **rates}
     log("first frame times")
@@ -303,7 +351,10 @@ def main() -> None:
         raw_decode_fps=c720["raw_decode_fps"],
         overhead_ratio=c720["overhead_ratio"],
         overhead_ratio_cpu=c720["overhead_ratio_cpu"],
+        overhead_ratio_noconvert=c720["overhead_ratio_noconvert"],
         overhead_convert_share=c720["overhead_convert_share"],
+        convert_in_path_cpu_ms_per_frame=c720["convert_in_path_cpu_ms_per_frame"],
+        plumbing_cpu_ms_per_frame=c720["plumbing_cpu_ms_per_frame"],
         decode_fps_1080p=c1080["decode_fps"],
         raw_decode_fps_1080p=c1080["raw_decode_fps"],
         overhead_ratio_1080p=c1080["overhead_ratio"],

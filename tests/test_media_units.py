@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.media import workers
 from kiosk.media.audio import NullSink, _ClockOffset, _Smoother
 from kiosk.media.captions import (
     CaptionFileError,
@@ -23,7 +24,7 @@ from kiosk.media.captions import (
 from kiosk.media.convert import display_size, fit_size
 from kiosk.media.errors import FaultKind, Faults, MediaError
 from kiosk.media.mixer import AudioEnd, Mixer, Voice
-from kiosk.media.workers import BurstQueue, ReadAhead
+from kiosk.media.workers import BurstQueue, ReadAhead, StopFlag
 from testkit.waits import wait_for
 
 RATE = 48000
@@ -304,11 +305,16 @@ def test_read_ahead_ends_when_the_worker_is_stopped() -> None:
 
 
 @pytest.mark.parametrize("side", ["get", "put"])
-def test_a_wake_sends_a_waiting_decode_thread_back_to_its_stop_flag(side: str) -> None:
+def test_a_wake_sends_a_waiting_decode_thread_back_to_its_stop_flag(
+    side: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A stop wakes the threads waiting on a queue: they return to their caller at once (who
     then sees the flag) instead of waiting out their timeout, which left every stopped decoder
     alive for up to half a second and made the player join it on the UI thread."""
+    monkeypatch.setattr(workers, "WAIT_S", 60.0)  # only a wake can end a wait in time
     q = BurstQueue(4)
+    stop = StopFlag()
+    stop.watch(q)
     if side == "put":
         for i in range(4):
             q.put(i)
@@ -321,12 +327,15 @@ def test_a_wake_sends_a_waiting_decode_thread_back_to_its_stop_flag(side: str) -
             except queue.Empty:
                 results.append("empty")
         else:
-            results.append(q.wait_for_room(60.0))
+            results.append(q.put_until(4, [stop]))
 
     thread = threading.Thread(target=wait, daemon=True)
     thread.start()
     assert wait_for(lambda: q.not_empty._waiters or q.not_full._waiters, timeout=10.0)  # type: ignore[attr-defined]
-    q.wake()
-    thread.join(30.0)  # a safety net only: the wake, not the 60 s timeout, ends the wait
+    if side == "get":
+        q.wake()
+    else:
+        stop.set()  # wakes the queues it watches
+    thread.join(30.0)  # a safety net only: the wake, not the timeout, ends the wait
     assert not thread.is_alive()
     assert results == (["empty"] if side == "get" else [False])

@@ -224,7 +224,7 @@ class VideoDecoder(Worker):
             packets = demux(container, stream, self._stop)
             frames = decode(packets, stream, self.warnings, self._stop)
             trimmed = _trim(_timestamps(frames, rate, origin), self.start_at, self.end_at)
-            convert = Converter(self.size, self.fit, self.pixel_format)
+            convert = self.make_converter()
             sar = stream.sample_aspect_ratio
             end: float | None = None
             first = True
@@ -238,7 +238,7 @@ class VideoDecoder(Worker):
                 for rel, dur, frame in ahead:
                     pts = rel + off
                     end = pts + dur
-                    if not first and pts + dur < self.clock_hint:
+                    if not first and end < self.clock_hint:
                         self.frames_skipped += 1  # already late: do not spend swscale on it
                         continue
                     rot = int(frame.rotation or rotation)
@@ -279,6 +279,11 @@ class VideoDecoder(Worker):
                         f"video ends at {file_end:.2f}s, expected {expected:.2f}s",
                     )
                 )
+
+    def make_converter(self) -> Converter:
+        """The stage that makes each decoded frame a picture, made in the video thread (a
+        subclass may measure it or take it out: ``bench/media.py`` splits the cost so)."""
+        return Converter(self.size, self.fit, self.pixel_format)
 
     def _finish(self) -> None:
         self.first_frame.set()

@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import av
@@ -37,52 +37,101 @@ class BurstQueue(queue.Queue[Any]):
     Waking a decode thread for every frame or sound chunk cost more than the work itself on a
     small machine shared with other programs (its caches cold each time): the audio thread took
     17 ms of CPU a second woken for each 21 ms chunk, and 6 ms woken for a dozen at a time.
+
+    A put or a get notifies the other side only when a thread waits there (it counts them):
+    ``Condition.notify`` costs as much Python as the rest of a hand-over, waiter or not, and
+    each frame crosses two of these queues. :meth:`put_until` waits for room and puts under one
+    lock.
     """
 
     def __init__(self, maxsize: int, low: int | None = None) -> None:
         super().__init__(maxsize)
         self.low = max(0, maxsize // 2 if low is None else min(low, maxsize - 1))
         self._wakes = 0  # counts wake(): a waiter that sees it change returns to its caller
+        self._getters = 0  # threads waiting for an item
+        self._putters = 0  # threads waiting for room
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        """As :meth:`queue.Queue.put`."""
+        with self.mutex:
+            if 0 < self.maxsize <= self._qsize():
+                if not block:
+                    raise queue.Full
+                end = None if timeout is None else time.monotonic() + max(0.0, timeout)
+                self._putters += 1
+                try:
+                    while self._qsize() >= self.maxsize:
+                        if end is None:
+                            self.not_full.wait()
+                            continue
+                        left = end - time.monotonic()
+                        if left <= 0.0:
+                            raise queue.Full
+                        self.not_full.wait(left)
+                finally:
+                    self._putters -= 1
+            self._add(item)
+
+    def put_until(self, item: Any, stops: Iterable[threading.Event]) -> bool:
+        """Put ``item`` unless one of ``stops`` is set; a full queue is waited on until the
+        consumer has taken it down to ``low`` (or a :meth:`wake`), ``WAIT_S`` at a time."""
+        with self.mutex:
+            while True:
+                for stop in stops:
+                    if stop.is_set():
+                        return False
+                if self.maxsize <= 0 or self._qsize() < self.maxsize:
+                    self._add(item)
+                    return True
+                end = time.monotonic() + WAIT_S
+                wakes = self._wakes
+                self._putters += 1
+                try:
+                    while self._qsize() > self.low and self._wakes == wakes:
+                        left = end - time.monotonic()
+                        if left <= 0.0:
+                            break
+                        self.not_full.wait(left)
+                finally:
+                    self._putters -= 1
+
+    def _add(self, item: Any) -> None:
+        # the mutex is held
+        self._put(item)
+        self.unfinished_tasks += 1
+        if self._getters:
+            self.not_empty.notify()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """As :meth:`queue.Queue.get`, but a waiting producer is woken only when the queue is
-        down to ``low`` (it would only go back to waiting before that)."""
-        with self.not_empty:
-            if not block:
-                if not self._qsize():
+        down to ``low`` (it would only go back to waiting before that), and a :meth:`wake`
+        ends a wait with a timeout (:class:`queue.Empty`)."""
+        with self.mutex:
+            if not self._qsize():
+                if not block:
                     raise queue.Empty
-            elif timeout is None:
-                while not self._qsize():
-                    self.not_empty.wait()
-            else:
-                end = time.monotonic() + max(0.0, timeout)
-                wakes = self._wakes
-                while not self._qsize():
-                    left = end - time.monotonic()
-                    # Woken by a stop: back to the caller, who looks at its flag (waiting on
-                    # for the rest of the timeout made every stopped decoder linger 0.5 s).
-                    if left <= 0.0 or self._wakes != wakes:
-                        raise queue.Empty
-                    self.not_empty.wait(left)
+                self._getters += 1
+                try:
+                    if timeout is None:
+                        while not self._qsize():
+                            self.not_empty.wait()
+                    else:
+                        end = time.monotonic() + max(0.0, timeout)
+                        wakes = self._wakes
+                        while not self._qsize():
+                            left = end - time.monotonic()
+                            # Woken by a stop: back to the caller, who looks at its flag
+                            # (waiting on for the rest of the timeout made every stopped
+                            # decoder linger 0.5 s).
+                            if left <= 0.0 or self._wakes != wakes:
+                                raise queue.Empty
+                            self.not_empty.wait(left)
+                finally:
+                    self._getters -= 1
             item = self._get()
-            if self._qsize() <= self.low:
+            if self._putters and self._qsize() <= self.low:
                 self.not_full.notify()
             return item
-
-    def wait_for_room(self, timeout: float) -> bool:
-        """Whether there is room now, or, if the queue is full, once it is down to ``low``
-        (waiting up to ``timeout`` seconds)."""
-        with self.not_full:
-            if self.maxsize <= 0 or self._qsize() < self.maxsize:
-                return True
-            end = time.monotonic() + timeout
-            wakes = self._wakes
-            while self._qsize() > self.low:
-                left = end - time.monotonic()
-                if left <= 0 or self._wakes != wakes:
-                    return False
-                self.not_full.wait(left)
-            return True
 
     def wake(self) -> None:
         """Wake every thread waiting to put or to get (to look at its stop flag)."""
@@ -114,19 +163,6 @@ class StopFlag(threading.Event):
             q.wake()
 
 
-def put_until(q: queue.Queue[Any], item: Any, *stops: threading.Event) -> bool:
-    """Put ``item`` in a bounded queue, waiting for room until one of ``stops`` is set."""
-    while not any(e.is_set() for e in stops):
-        if isinstance(q, BurstQueue) and not q.wait_for_room(WAIT_S):
-            continue
-        try:
-            q.put(item, timeout=WAIT_S)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
 class ReadAhead:
     """Runs an iterator in a thread of its own, ``size`` items ahead of the consumer.
 
@@ -143,7 +179,8 @@ class ReadAhead:
         self._items = items
         self._stop = stop
         self._quit = StopFlag()
-        self._queue: queue.Queue[Any] = BurstQueue(size)
+        self._queue = BurstQueue(size)
+        self._stops = (self._quit, stop)
         self._quit.watch(self._queue)
         if isinstance(stop, StopFlag):
             stop.watch(self._queue)
@@ -171,7 +208,7 @@ class ReadAhead:
         self._offer(self._END)
 
     def _offer(self, item: Any) -> bool:
-        return put_until(self._queue, item, self._quit, self._stop)
+        return self._queue.put_until(item, self._stops)
 
     def __iter__(self) -> Iterator[Any]:
         # The thread always ends with _END unless the worker is being stopped.
@@ -193,11 +230,12 @@ class Worker:
     kind = "worker"
 
     def __init__(self, name: str, maxsize: int) -> None:
-        self.queue: queue.Queue[Any] = BurstQueue(maxsize)
+        self.queue = BurstQueue(maxsize)
         self.error: MediaError | None = None
         self.warnings: deque[MediaError] = deque(maxlen=32)
         self.done = threading.Event()
         self._stop = StopFlag()
+        self._stops = (self._stop,)
         self._stop.watch(self.queue)
         self._thread = threading.Thread(target=self._main, name=f"{self.kind}-{name}", daemon=True)
 
@@ -223,7 +261,7 @@ class Worker:
         return self._stop.is_set()
 
     def _put(self, item: Any) -> bool:
-        return put_until(self.queue, item, self._stop)
+        return self.queue.put_until(item, self._stops)
 
     def _put_end(self, item: Any) -> None:
         # The end marker must get through even when the consumer is gone, without blocking.
