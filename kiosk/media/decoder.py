@@ -217,7 +217,7 @@ class VideoDecoder(Worker):
             if duration is None and container.duration:
                 duration = container.duration / 1_000_000
             self.info = VideoInfo(
-                stream.width, stream.height, ctx.name, str(ctx.pix_fmt), rate, rotation, duration
+                stream.width, stream.height, ctx.name, ctx.pix_fmt or "", rate, rotation, duration
             )
             origin = media_origin(container)
             seek(container, stream, origin + self.start_at)
@@ -242,10 +242,11 @@ class VideoDecoder(Worker):
                         self.frames_skipped += 1  # already late: do not spend swscale on it
                         continue
                     rot = int(frame.rotation or rotation)
-                    if first and rot != self.info.rotation:
+                    if first:
                         # The display matrix travels with the frames (phones' clips); the
-                        # older "rotate" tag is all the stream header says.
-                        self.info = replace(self.info, rotation=rot)
+                        # older "rotate" tag is all the stream header says. The pixel format
+                        # too: the probe that would have read it skips decoding (container).
+                        self.info = replace(self.info, rotation=rot, pix_fmt=frame.format.name)
                     arr = convert(frame, rot, sar, self.size)
                     out = Frame(
                         arr, (arr.shape[1], arr.shape[0]), pts, self.pixel_format, self.frames_out
