@@ -22,7 +22,9 @@ import statistics
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,19 @@ class Faults:
 
     def survive(self, kind: str) -> None:
         self.survived[kind] = self.survived.get(kind, 0) + 1
+
+
+def _wait_for(
+    done: Callable[[], bool], seconds: float, frames: Callable[[int, float], None]
+) -> None:
+    """Keep the kiosk running (a frame every 50 ms) until ``done()`` or ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        frames(1, 0.05)
+
+
+def _more(count: Callable[[], int], than: int) -> bool:
+    return count() > than
 
 
 def _playing_growth(series: list[int], start: int) -> float | None:
@@ -116,6 +131,7 @@ def run_soak(
     from kiosk.delivery.signing import SecretKey
     from kiosk.delivery.source import ContentSource
     from kiosk.media.convert import SCREEN_FORMAT
+    from kiosk.media.output import SINK_STALL
     from kiosk.media.player import Player
     from kiosk.mirror.camera import FrameSource, SourceError, VideoSource
     from kiosk.mirror.manifest import find
@@ -226,6 +242,11 @@ def run_soak(
                 audio_faults = player.faults["audio_device"]
                 sink.dead.set()
             elif phase == 260 and visit < 500:
+                # The player declares a sink dead after SINK_STALL seconds of real time without a
+                # callback; sixty quick visits may take less than that, so the kiosk gets the
+                # time it needs (visiting on), not a visit count.
+                noticed = partial(_more, lambda: player.faults["audio_device"], audio_faults)
+                _wait_for(noticed, SINK_STALL + 3.0, frames)
                 sink.dead.clear()
                 if player.faults["audio_device"] > audio_faults and player.state != "failed":
                     faults.survive("audio_device_gone")
@@ -235,6 +256,9 @@ def run_soak(
                 locker = sqlite3.connect(workdir / "analytics.db", timeout=10)
                 locker.execute("BEGIN EXCLUSIVE")
             elif phase == 340 and locker is not None:
+                # Likewise: the writer reports a lock once its busy timeout has run out.
+                reported = partial(_more, lambda: len(recorder.status().incidents), incidents)
+                _wait_for(reported, 15.0, frames)
                 locker.rollback()
                 locker.close()
                 locker = None
