@@ -3,7 +3,7 @@ road travelled as far as the clip has got, with a pulsing marker at its head.
 
 The coast and the whole road are drawn once into a background shared by the maps of one explorer
 and size; while a clip plays, :meth:`RouteMap.advance` repaints only the box around the marker
-that moved (a whole map cost ~2 ms ten times a second on the main thread).
+that moved (a whole map cost ~1.1 ms ten times a second on the main thread, a box ~0.3 ms).
 """
 
 from __future__ import annotations
