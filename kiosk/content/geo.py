@@ -18,6 +18,7 @@ reaches each point exactly at its time, so a map can show the progress at a time
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import math
@@ -324,7 +325,7 @@ class Route:
             return 0, 0.0
         if t >= self.times[-1]:
             return n - 2, 1.0
-        leg = int(np.searchsorted(np.array(self.times), t, side="right") - 1)
+        leg = bisect.bisect_right(self.times, t) - 1
         leg = min(max(leg, 0), n - 2)
         t0, t1 = self.times[leg], self.times[leg + 1]
         return leg, 1.0 if t1 <= t0 else (t - t0) / (t1 - t0)
@@ -348,7 +349,7 @@ class Route:
 
     def reached(self, t: float) -> int:
         """How many points have been reached at time ``t``."""
-        return int(np.searchsorted(np.array(self.times), t, side="right"))
+        return bisect.bisect_right(self.times, t)
 
     def leg_path(self, leg: int, end_u: float = 1.0, step_km: float = 20.0) -> list[LatLon]:
         """Leg ``leg`` from its start (excluded) to ``end_u`` (0..1) of the way along it,
